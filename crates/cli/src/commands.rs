@@ -1,0 +1,208 @@
+//! The commands behind the `spotcheck` subcommands.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use spotcheck_store::audit::{self, ChainCheck};
+use spotcheck_store::{account, bootstrap, demo, token, Db};
+use spotcheck_web::{AppState, WebConfig};
+
+use crate::{AuditCommand, Cli, Command, DrawCommand, TokenCommand};
+
+mod lists;
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The draw commands are pure and need no database or runtime.
+    if let Command::Draw { command } = &cli.command {
+        return Ok(draw(command));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run_async(cli))
+}
+
+async fn open(cli: &Cli) -> anyhow::Result<Db> {
+    let url = match &cli.database_url {
+        Some(url) => url.clone(),
+        None => {
+            std::fs::create_dir_all(&cli.data_dir)
+                .with_context(|| format!("creating the data folder {}", cli.data_dir.display()))?;
+            Db::sqlite_url_in(&cli.data_dir)
+        }
+    };
+    let db = Db::connect(&url)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&url)))?;
+    let admin_password = std::env::var("SPOTCHECK_ADMIN_PASSWORD").ok();
+    if let Some(generated) = bootstrap::ensure_foundation(&db, admin_password.as_deref())
+        .await
+        .context("preparing the database")?
+    {
+        println!("Created the administrator account:");
+        println!("  username: {}", bootstrap::ADMIN_USERNAME);
+        println!("  password: {generated}");
+        println!("Write it down now: it is shown only this once (set SPOTCHECK_ADMIN_PASSWORD to choose it).");
+    }
+    Ok(db)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}@{}", &url[..s + 3], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db = open(&cli).await?;
+    match &cli.command {
+        Command::Serve {
+            listen,
+            demo: with_demo,
+            secure_cookies,
+        } => {
+            if *with_demo {
+                load_demo(&db, demo::DemoOptions::default()).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| {
+                    format!("listening on {listen} (is another server running there? use --listen)")
+                })?;
+            let addr = listener.local_addr()?;
+            println!("spotcheck is serving http://{addr}/  (Ctrl-C stops it)");
+            let state = AppState::new(
+                db,
+                WebConfig {
+                    secure_cookies: *secure_cookies,
+                    ..WebConfig::default()
+                },
+            );
+            tokio::select! {
+                r = spotcheck_web::serve(listener, state) => r.context("serving")?,
+                _ = tokio::signal::ctrl_c() => println!("stopping"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            firms,
+            officers,
+            seed,
+        } => {
+            load_demo(
+                &db,
+                demo::DemoOptions {
+                    firms: *firms,
+                    officers: *officers,
+                    seed: *seed,
+                },
+            )
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            println!("database ready");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command: TokenCommand::Create { user, label },
+        } => {
+            let Some(account) = account::by_username(&db, user).await? else {
+                bail!("no account {user:?}: check the username (the first administrator is \"admin\")");
+            };
+            let secret = token::create(&db, "cli", &account, label).await?;
+            println!("{secret}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => match audit::verify(&db).await? {
+            ChainCheck::Intact { events, head_hash } => {
+                println!("audit log intact: {events} events, head {head_hash}");
+                Ok(ExitCode::SUCCESS)
+            }
+            ChainCheck::Broken { seq, reason } => {
+                println!("audit log BROKEN at event {seq}: {reason}");
+                Ok(ExitCode::from(1))
+            }
+        },
+        Command::Import {
+            kind,
+            file,
+            agency,
+            dry_run,
+            errors_out,
+            lang,
+        } => {
+            lists::import(
+                &db,
+                kind,
+                file,
+                agency,
+                *dry_run,
+                errors_out.as_deref(),
+                lang,
+            )
+            .await
+        }
+        Command::Export {
+            kind,
+            format,
+            out,
+            agency,
+            template,
+        } => {
+            lists::export(
+                &db,
+                kind,
+                format,
+                out.as_deref(),
+                agency.as_deref(),
+                *template,
+            )
+            .await
+        }
+        Command::Draw { .. } => unreachable!("handled before the runtime starts"),
+    }
+}
+
+async fn load_demo(db: &Db, options: demo::DemoOptions) -> anyhow::Result<()> {
+    let bar = indicatif::ProgressBar::new((options.firms + options.officers) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "demo data {bar:40} {pos}/{len} rows {per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let summary = demo::load(db, &options, &|n| bar.inc(n))
+        .await
+        .context("loading the demo data")?;
+    bar.finish_and_clear();
+    println!("{summary}");
+    Ok(())
+}
+
+fn draw(command: &DrawCommand) -> ExitCode {
+    let (path, run): (_, fn(&str) -> spotcheck_draw::CommandOutcome) = match command {
+        DrawCommand::Run { input } => (input, spotcheck_draw::run_command),
+        DrawCommand::Verify { record } => (record, spotcheck_draw::verify_command),
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = run(&text);
+    print!("{}", outcome.stdout);
+    eprint!("{}", outcome.stderr);
+    ExitCode::from(outcome.exit_code)
+}

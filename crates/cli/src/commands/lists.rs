@@ -1,0 +1,154 @@
+//! `spotcheck import` and `spotcheck export`: the registry lists as files.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use spotcheck_core::lists::{Lang, ListKind};
+use spotcheck_store::import::{self, ImportInput, Rejection};
+use spotcheck_store::{agency, export, Db};
+use spotcheck_tabular::{Format, Limits};
+
+fn kind_of(kind: &str) -> anyhow::Result<ListKind> {
+    ListKind::parse(kind).with_context(|| {
+        format!("unknown list {kind:?}: use officers, firms, projects, penalties, complaints or problems")
+    })
+}
+
+fn bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{what} {{bar:40}} {{pos}}/{{len}} rows {{per_sec}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+pub async fn import(
+    db: &Db,
+    kind: &str,
+    file: &Path,
+    agency_code: &str,
+    dry_run: bool,
+    errors_out: Option<&Path>,
+    lang: &str,
+) -> anyhow::Result<ExitCode> {
+    let kind = kind_of(kind)?;
+    let lang = if lang.starts_with("en") {
+        Lang::En
+    } else {
+        Lang::Zh
+    };
+    let Some(agency) = agency::by_code(db, agency_code).await? else {
+        bail!("no agency {agency_code:?}: use a code such as 650100 or 650102");
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let file_name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("list.csv");
+    let input = ImportInput {
+        kind,
+        agency: &agency,
+        file_name,
+        bytes: &bytes,
+        today: chrono::Local::now().date_naive(),
+        limits: Limits::default(),
+    };
+    let progress = bar(0, "checking");
+    progress.set_length(u64::MAX);
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {pos} rows {per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    progress.set_message(if dry_run { "checking" } else { "importing" });
+    let outcome = import::run(db, "cli", &input, !dry_run, &|n| progress.inc(n)).await?;
+    progress.finish_and_clear();
+    match outcome {
+        Ok(s) => {
+            let verb = if dry_run { "would import" } else { "imported" };
+            println!(
+                "{verb} {} rows of {kind} for {}: {} new, {} changed, {} unchanged",
+                s.rows, agency.code, s.new, s.changed, s.unchanged
+            );
+            for c in &s.ignored_columns {
+                println!("column ignored: {c}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(Rejection::File(e)) => {
+            eprintln!(
+                "{}",
+                e.message(if lang == Lang::En {
+                    spotcheck_tabular::Lang::En
+                } else {
+                    spotcheck_tabular::Lang::Zh
+                })
+            );
+            Ok(ExitCode::from(1))
+        }
+        Err(Rejection::Rows { errors, rows }) => {
+            let mut err = std::io::stderr().lock();
+            for e in errors.iter().take(50) {
+                writeln!(err, "{}", e.message(lang))?;
+            }
+            if errors.len() > 50 {
+                writeln!(err, "… {} more", errors.len() - 50)?;
+            }
+            writeln!(err, "{} problems in {rows} rows: nothing was imported. Correct the file and import it again.", errors.len())?;
+            if let Some(path) = errors_out {
+                std::fs::write(path, export::error_report(&errors, lang, Format::Xlsx)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                writeln!(err, "error report: {}", path.display())?;
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+pub async fn export(
+    db: &Db,
+    kind: &str,
+    format: &str,
+    out: Option<&Path>,
+    agency_code: Option<&str>,
+    template: bool,
+) -> anyhow::Result<ExitCode> {
+    let kind = kind_of(kind)?;
+    let format = match format {
+        "csv" => Format::Csv,
+        "xlsx" => Format::Xlsx,
+        other => bail!("unknown format {other:?}: use csv or xlsx"),
+    };
+    let bytes = if template {
+        export::template(kind, format)?
+    } else {
+        let path = match agency_code {
+            Some(code) => {
+                agency::by_code(db, code)
+                    .await?
+                    .with_context(|| format!("no agency {code:?}"))?
+                    .path
+            }
+            None => String::new(),
+        };
+        let progress = bar(0, "exporting");
+        progress.set_style(
+            indicatif::ProgressStyle::with_template("exporting {pos} rows {per_sec}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        let bytes = export::list(db, kind, &path, format, &|n| progress.inc(n)).await?;
+        progress.finish_and_clear();
+        bytes
+    };
+    match out {
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,157 @@
+//! `spotcheck`: the server and the command-line tools of the spot-check system.
+//!
+//! Thin glue: every command parses its arguments, opens the database and calls the library crates.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "spotcheck",
+    version,
+    about = "\"Double random, one public\" spot checks of pollution sources"
+)]
+pub struct Cli {
+    /// Folder of the embedded SQLite database (created on first start).
+    #[arg(
+        long,
+        global = true,
+        env = "SPOTCHECK_DATA_DIR",
+        default_value = "./data"
+    )]
+    pub data_dir: PathBuf,
+    /// Database URL, e.g. postgres://user@host/db; the SQLite file in --data-dir when not given.
+    #[arg(long, global = true, env = "SPOTCHECK_DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the web server (creates and migrates the database on first start).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "SPOTCHECK_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Load the demo data set (idempotent) before serving.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (set when users reach the server over HTTPS).
+        #[arg(long, env = "SPOTCHECK_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Load the deterministic demo data set (loading it twice adds nothing).
+    Demo {
+        /// Number of firms.
+        #[arg(long, default_value_t = 3000)]
+        firms: usize,
+        /// Number of officers.
+        #[arg(long, default_value_t = 150)]
+        officers: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 2020)]
+        seed: u64,
+    },
+    /// Create and migrate the database, then exit.
+    Migrate,
+    /// Import a list file (.xlsx or .csv; UTF-8, UTF-8 with BOM or GBK) in one transaction.
+    Import {
+        /// officers | firms | projects | penalties | complaints | problems
+        kind: String,
+        file: PathBuf,
+        /// Code of the importing agency (default: the city detachment 650100).
+        #[arg(long, default_value = "650100")]
+        agency: String,
+        /// Check the file and show what would change, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write the error report (.xlsx) when the file is refused.
+        #[arg(long)]
+        errors_out: Option<PathBuf>,
+        /// Language of messages: zh-CN or en.
+        #[arg(long, env = "SPOTCHECK_LANG", default_value = "zh-CN")]
+        lang: String,
+    },
+    /// Export a list (or its empty import template) as .csv or .xlsx.
+    Export {
+        /// officers | firms | projects | penalties | complaints | problems
+        kind: String,
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only this agency and those under it (default: all).
+        #[arg(long)]
+        agency: Option<String>,
+        /// Write the import template (headers and an example row) instead of the data.
+        #[arg(long)]
+        template: bool,
+    },
+    /// API tokens for programs calling the JSON API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// The verifiable draw (algorithm spotcheck-draw/v1).
+    Draw {
+        #[command(subcommand)]
+        command: DrawCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Print a new bearer token for USER (shown once; only its hash is stored).
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 1 naming the first broken link.
+    Verify,
+}
+
+#[derive(Subcommand)]
+pub enum DrawCommand {
+    /// Compute a draw from an input JSON file and print the output JSON.
+    Run {
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// Recompute a {"input", "output"} record; exit 0 when it agrees, 1 naming the differing field.
+    Verify { record: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SPOTCHECK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The `spotcheck` binary as an operator uses it: first start, demo, tokens, audit verification.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn spotcheck(data_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spotcheck"))
+        .args(args)
+        .env("SPOTCHECK_DATA_DIR", data_dir)
+        .env_remove("SPOTCHECK_DATABASE_URL")
+        .env_remove("SPOTCHECK_ADMIN_PASSWORD")
+        .output()
+        .expect("run spotcheck")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_first_start_prints_a_random_admin_password_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = spotcheck(dir.path(), &["migrate"]);
+    assert!(first.status.success(), "{first:?}");
+    assert!(stdout(&first).contains("password: "), "{}", stdout(&first));
+    assert!(dir.path().join("spotcheck.sqlite").exists());
+    let second = spotcheck(dir.path(), &["migrate"]);
+    assert!(second.status.success());
+    assert!(!stdout(&second).contains("password: "), "shown only once");
+}
+
+#[test]
+fn the_demo_loads_once_and_a_second_load_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = spotcheck(dir.path(), &["demo"]);
+    assert!(first.status.success(), "{first:?}");
+    let text = stdout(&first);
+    assert!(text.contains("3000 firms"), "{text}");
+    let again = spotcheck(dir.path(), &["demo"]);
+    let text = stdout(&again);
+    assert!(text.contains("0 firms"), "{text}");
+    assert!(text.contains("0 officers"), "{text}");
+    let verify = spotcheck(dir.path(), &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", stdout(&verify));
+}
+
+#[test]
+fn a_token_is_printed_for_a_known_user_and_refused_for_an_unknown_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = spotcheck(dir.path(), &["token", "create", "--user", "admin"]);
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(stdout(&ok)
+        .lines()
+        .any(|l| l.starts_with("sc_") && l.len() > 60));
+    let bad = spotcheck(dir.path(), &["token", "create", "--user", "nobody"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no account \"nobody\""));
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_first_edited_event() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(spotcheck(dir.path(), &["migrate"]).status.success());
+    let url = spotcheck_store::Db::sqlite_url_in(dir.path());
+    let db = spotcheck_store::Db::connect(&url).await.unwrap();
+    let spotcheck_store::Db::Sqlite(pool) = &db else {
+        unreachable!("a SQLite URL")
+    };
+    sqlx::query("UPDATE audit_event SET payload = '{}' WHERE seq = 4")
+        .execute(pool)
+        .await
+        .unwrap();
+    db.close().await;
+    let out = spotcheck(dir.path(), &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("BROKEN at event 4"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn serve_answers_health_checks_on_the_address_it_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spotcheck"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SPOTCHECK_DATA_DIR", dir.path())
+        .env("SPOTCHECK_ADMIN_PASSWORD", "a password for this test")
+        .env_remove("SPOTCHECK_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(str::to_string)
+        })
+        .expect("the server prints its address");
+    let health = format!("{url}healthz");
+    let mut answer = None;
+    for _ in 0..50 {
+        if let Ok(body) = http_get(&health) {
+            answer = Some(body);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let answer = answer.expect("the server answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// A minimal HTTP GET over a TCP socket (enough for a health check).
+fn http_get(url: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut s = std::net::TcpStream::connect(host)?;
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+#[test]
+fn a_list_exported_as_a_template_imports_and_a_bad_file_is_refused_with_rows_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("firms.xlsx");
+    let out = spotcheck(
+        dir.path(),
+        &[
+            "export",
+            "firms",
+            "--template",
+            "--out",
+            template.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let dry = spotcheck(
+        dir.path(),
+        &["import", "firms", template.to_str().unwrap(), "--dry-run"],
+    );
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(
+        stdout(&dry).contains("would import 1 rows of firms for 650100: 1 new"),
+        "{}",
+        stdout(&dry)
+    );
+    let real = spotcheck(dir.path(), &["import", "firms", template.to_str().unwrap()]);
+    assert!(stdout(&real).contains("1 new"), "{}", stdout(&real));
+    let again = spotcheck(dir.path(), &["import", "firms", template.to_str().unwrap()]);
+    assert!(
+        stdout(&again).contains("0 new, 0 changed, 1 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "统一社会信用代码,单位名称,所在区县,详细地址,行业代码,监管类别\n91350100M000100Y44,甲厂,天山区,某路1号,2614,重点\n").unwrap();
+    let report = dir.path().join("errors.xlsx");
+    let refused = spotcheck(
+        dir.path(),
+        &[
+            "import",
+            "firms",
+            bad.to_str().unwrap(),
+            "--errors-out",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("第 2 行") && err.contains("统一社会信用代码"),
+        "{err}"
+    );
+    assert!(report.exists());
+
+    let csv = spotcheck(dir.path(), &["export", "firms", "--format", "csv"]);
+    assert!(csv.status.success());
+    assert!(String::from_utf8_lossy(&csv.stdout).contains("统一社会信用代码"));
+}

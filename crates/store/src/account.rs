@@ -1,0 +1,292 @@
+//! Accounts (用户账号): who may log in, with which role, for which agency.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use spotcheck_core::role::Role;
+
+use crate::{audit, on_db, on_tx, Db, Result, StoreError, Tx};
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub agency_id: i64,
+    pub role: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub password_changed_at: DateTime<Utc>,
+}
+
+impl Account {
+    pub fn role(&self) -> Option<Role> {
+        Role::parse(&self.role)
+    }
+}
+
+const COLUMNS: &str = "id, username, display_name, agency_id, role, password_hash, failed_logins, \
+                       locked_until, active, created_at, password_changed_at";
+
+/// What a new account needs.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub agency_id: i64,
+    pub role: Role,
+    pub password: String,
+}
+
+/// When repeated failures lock an account, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct LockoutPolicy {
+    pub max_failures: i64,
+    pub lock_for: Duration,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        LockoutPolicy {
+            max_failures: 5,
+            lock_for: Duration::minutes(15),
+        }
+    }
+}
+
+/// Hashes a password with argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Hashing(e.to_string()))
+}
+
+fn password_matches(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Creates an account; the password is hashed off the async threads.
+pub async fn create(tx: &mut Tx, actor: &str, new: NewAccount) -> Result<Account> {
+    let now = crate::now();
+    let password = new.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| StoreError::Hashing(e.to_string()))??;
+    let sql = format!(
+        "INSERT INTO account (username, display_name, agency_id, role, password_hash, failed_logins, \
+         locked_until, active, created_at, password_changed_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, NULL, TRUE, $6, $6) RETURNING {COLUMNS}"
+    );
+    let account: Account = on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(&new.username)
+        .bind(&new.display_name)
+        .bind(new.agency_id)
+        .bind(new.role.as_str())
+        .bind(&hash)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(|e| crate::on_unique(e, format!("account {}", new.username))))?;
+    audit::append(
+        tx,
+        now,
+        actor,
+        "account.create",
+        &format!("account:{}", account.username),
+        serde_json::json!({ "after": account }),
+    )
+    .await?;
+    Ok(account)
+}
+
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<Account>> {
+    let sql = format!("SELECT {COLUMNS} FROM account WHERE username = $1");
+    Ok(on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(username)
+        .fetch_optional(p)
+        .await?))
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<Account>> {
+    let sql = format!("SELECT {COLUMNS} FROM account WHERE id = $1");
+    Ok(on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(p)
+        .await?))
+}
+
+async fn by_username_tx(tx: &mut Tx, username: &str) -> Result<Option<Account>> {
+    let sql = format!("SELECT {COLUMNS} FROM account WHERE username = $1");
+    Ok(on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(username)
+        .fetch_optional(&mut *c)
+        .await?))
+}
+
+/// The result of a login attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoginOutcome {
+    Success(Account),
+    /// Unknown user or wrong password: deliberately indistinguishable to the caller.
+    BadCredentials,
+    /// Too many failures; try again after `until`.
+    Locked {
+        until: DateTime<Utc>,
+    },
+    Disabled,
+}
+
+/// Checks a username and password, counting failures and locking the account after
+/// `policy.max_failures` in a row. Every attempt on a known account is audited.
+pub async fn authenticate(
+    db: &Db,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+    policy: LockoutPolicy,
+) -> Result<LoginOutcome> {
+    // Verify outside the transaction: argon2 takes tens of milliseconds and must not hold the
+    // write lock. The counters are then updated in a transaction that re-reads the row.
+    let Some(account) = by_username(db, username).await? else {
+        // Spend the same effort as for a real account so timing does not reveal usernames.
+        let pw = password.to_string();
+        let _ = tokio::task::spawn_blocking(move || password_matches(&pw, dummy_hash())).await;
+        return Ok(LoginOutcome::BadCredentials);
+    };
+    if !account.active {
+        return Ok(LoginOutcome::Disabled);
+    }
+    if let Some(until) = account.locked_until.filter(|u| *u > now) {
+        return Ok(LoginOutcome::Locked { until });
+    }
+    let pw = password.to_string();
+    let phc = account.password_hash.clone();
+    let ok = tokio::task::spawn_blocking(move || password_matches(&pw, &phc))
+        .await
+        .map_err(|e| StoreError::Hashing(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    let Some(current) = by_username_tx(&mut tx, username).await? else {
+        return Ok(LoginOutcome::BadCredentials);
+    };
+    let subject = format!("account:{username}");
+    let outcome = if ok {
+        on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE account SET failed_logins = 0, locked_until = NULL WHERE id = $1"
+        )
+        .bind(current.id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        audit::append(
+            &mut tx,
+            now,
+            username,
+            "session.login",
+            &subject,
+            serde_json::json!({}),
+        )
+        .await?;
+        LoginOutcome::Success(Account {
+            failed_logins: 0,
+            locked_until: None,
+            ..current
+        })
+    } else {
+        let failures = current.failed_logins + 1;
+        let locked_until = (failures >= policy.max_failures).then(|| now + policy.lock_for);
+        on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE account SET failed_logins = $1, locked_until = $2 WHERE id = $3"
+        )
+        .bind(if locked_until.is_some() { 0 } else { failures })
+        .bind(locked_until)
+        .bind(current.id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        let action = if locked_until.is_some() {
+            "account.locked"
+        } else {
+            "session.login_failed"
+        };
+        audit::append(
+            &mut tx,
+            now,
+            username,
+            action,
+            &subject,
+            serde_json::json!({ "failures": failures, "locked_until": locked_until }),
+        )
+        .await?;
+        match locked_until {
+            Some(until) => LoginOutcome::Locked { until },
+            None => LoginOutcome::BadCredentials,
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Sets a new password (by the user or an administrator's reset), audited without the secret.
+pub async fn set_password(tx: &mut Tx, actor: &str, account_id: i64, password: &str) -> Result<()> {
+    let now = crate::now();
+    let pw = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| StoreError::Hashing(e.to_string()))??;
+    let username: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
+        "UPDATE account SET password_hash = $1, password_changed_at = $2, failed_logins = 0, \
+         locked_until = NULL WHERE id = $3 RETURNING username"
+    )
+    .bind(&hash)
+    .bind(now)
+    .bind(account_id)
+    .fetch_optional(&mut *c)
+    .await?);
+    let username = username.ok_or_else(|| StoreError::NotFound(format!("account {account_id}")))?;
+    audit::append(
+        tx,
+        now,
+        actor,
+        "account.password_set",
+        &format!("account:{username}"),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Every account of the agencies whose path starts with `path_prefix` (`""` for all).
+pub async fn list(db: &Db, path_prefix: &str) -> Result<Vec<Account>> {
+    let sql = format!(
+        "SELECT {} FROM account a JOIN agency g ON g.id = a.agency_id \
+         WHERE g.path LIKE $1 ORDER BY a.username",
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(format!("{path_prefix}%"))
+        .fetch_all(p)
+        .await?))
+}
+
+/// A real argon2 hash of a random string, verified against when the username is unknown.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&crate::random_token()).unwrap_or_default())
+}

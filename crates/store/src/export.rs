@@ -1,0 +1,81 @@
+//! Exporting a list, its import template, and the error report of a refused import, as .xlsx or
+//! .csv with the Chinese headers of the template, so that an exported file imports again
+//! unchanged.
+
+use spotcheck_core::lists::{Lang, ListError, ListKind};
+use spotcheck_tabular::{write_csv, write_xlsx, Cell, Format, TabularError};
+
+use crate::{lists, Db, Result, StoreError};
+
+fn write(
+    format: Format,
+    sheet: &str,
+    headers: &[&str],
+    rows: Vec<Vec<Cell>>,
+) -> std::result::Result<Vec<u8>, TabularError> {
+    let mut out = Vec::new();
+    match format {
+        Format::Csv => write_csv(headers, rows, &mut out, true)?,
+        Format::Xlsx => write_xlsx(sheet, headers, rows, &mut out)?,
+    };
+    Ok(out)
+}
+
+fn tabular(e: TabularError) -> StoreError {
+    StoreError::Invalid(e.message(spotcheck_tabular::Lang::En))
+}
+
+/// Every current record of `kind` in the agencies under `path_prefix`, in the template's columns.
+pub async fn list(
+    db: &Db,
+    kind: ListKind,
+    path_prefix: &str,
+    format: Format,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<u8>> {
+    let (headers, _) = kind.template_rows();
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page = lists::page(db, kind, path_prefix, after, 5_000).await?;
+        progress(page.items.len() as u64);
+        rows.extend(
+            page.items
+                .into_iter()
+                .map(|s| s.record.to_cells().into_iter().map(Cell::Text).collect()),
+        );
+        match page.next_after {
+            Some(a) => after = Some(a),
+            None => break,
+        }
+    }
+    write(format, kind.name_zh(), &headers, rows).map_err(tabular)
+}
+
+/// The import template of `kind`: the headers and one example row that imports without error.
+pub fn template(kind: ListKind, format: Format) -> Result<Vec<u8>> {
+    let (headers, example) = kind.template_rows();
+    let row = example.into_iter().map(Cell::from).collect();
+    write(format, kind.name_zh(), &headers, vec![row]).map_err(tabular)
+}
+
+/// The problems of a refused import as a spreadsheet: row, column and what to do, in `lang`.
+pub fn error_report(errors: &[ListError], lang: Lang, format: Format) -> Result<Vec<u8>> {
+    let headers: [&str; 3] = match lang {
+        Lang::Zh => ["行号", "列", "问题及处理办法"],
+        Lang::En => ["Row", "Column", "Problem and what to do"],
+    };
+    let rows = errors
+        .iter()
+        .map(|e| {
+            vec![
+                e.row
+                    .map(|r| Cell::Integer(r as i64))
+                    .unwrap_or(Cell::Empty),
+                Cell::Text(e.column.clone().unwrap_or_default()),
+                Cell::Text(e.message(lang)),
+            ]
+        })
+        .collect();
+    write(format, headers[2], &headers, rows).map_err(tabular)
+}

@@ -1,0 +1,404 @@
+//! Writing and reading the six registry lists (R-LIST) through one path.
+//!
+//! Every record is written with [`upsert`]: it finds the stored record with the same natural key
+//! (credit code, certificate number, approval number, decision number, or firm + quarter +
+//! summary), inserts or updates the typed row that queries and draws use, and records the new
+//! version in the history (as the JSON of the [`Record`]) only when something changed. So
+//! re-importing the same file changes nothing, and every list can be read as it stood at any
+//! moment.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use spotcheck_core::lists::{ListKind, Record, UnitCategory};
+
+use crate::{history, on_db, on_tx, Db, Result, StoreError, Tx};
+
+/// What [`upsert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    New(i64),
+    Changed(i64),
+    Unchanged(i64),
+}
+
+impl Outcome {
+    pub fn id(self) -> i64 {
+        match self {
+            Outcome::New(id) | Outcome::Changed(id) | Outcome::Unchanged(id) => id,
+        }
+    }
+}
+
+/// A firm named by a record that must already be on the source list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirmRef {
+    pub id: i64,
+    pub agency_id: i64,
+}
+
+/// Looks up a firm by credit code.
+pub async fn firm_by_code(tx: &mut Tx, code: &str) -> Result<Option<FirmRef>> {
+    let row: Option<(i64, i64)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT id, agency_id FROM firm WHERE credit_code = $1"
+    )
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await?);
+    Ok(row.map(|(id, agency_id)| FirmRef { id, agency_id }))
+}
+
+async fn agency_id_of(tx: &mut Tx, code: &str) -> Result<i64> {
+    let id: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT id FROM agency WHERE code = $1"
+    )
+    .bind(code)
+    .fetch_optional(&mut *c)
+    .await?);
+    id.ok_or_else(|| StoreError::NotFound(format!("agency {code}")))
+}
+
+/// The id and owning agency of the stored record with the same natural key, if any.
+pub async fn existing(tx: &mut Tx, record: &Record) -> Result<Option<(i64, i64)>> {
+    let found: Option<(i64, i64)> = match record {
+        Record::Officer(o) => on_tx!(tx, |c| sqlx::query_as(
+            "SELECT id, agency_id FROM officer WHERE certificate_no = $1"
+        )
+        .bind(&o.certificate_no)
+        .fetch_optional(&mut *c)
+        .await?),
+        Record::Firm(f) => on_tx!(tx, |c| sqlx::query_as(
+            "SELECT id, agency_id FROM firm WHERE credit_code = $1"
+        )
+        .bind(f.credit_code.as_str())
+        .fetch_optional(&mut *c)
+        .await?),
+        Record::Project(p) => on_tx!(tx, |c| sqlx::query_as(
+            "SELECT id, agency_id FROM project WHERE approval_no = $1"
+        )
+        .bind(&p.approval_no)
+        .fetch_optional(&mut *c)
+        .await?),
+        Record::Penalty(p) => on_tx!(tx, |c| sqlx::query_as(
+            "SELECT id, agency_id FROM penalty_case WHERE decision_no = $1"
+        )
+        .bind(&p.decision_no)
+        .fetch_optional(&mut *c)
+        .await?),
+        Record::Complaint(k) => on_tx!(tx, |c| sqlx::query_as(
+            "SELECT k.id, k.agency_id FROM complaint k JOIN firm f ON f.id = k.firm_id \
+             WHERE f.credit_code = $1 AND k.quarter = $2 AND k.summary = $3"
+        )
+        .bind(k.credit_code.as_str())
+        .bind(k.quarter.to_string())
+        .bind(&k.summary)
+        .fetch_optional(&mut *c)
+        .await?),
+        Record::Problem(k) => on_tx!(tx, |c| sqlx::query_as(
+            "SELECT k.id, k.agency_id FROM key_problem k JOIN firm f ON f.id = k.firm_id \
+             WHERE f.credit_code = $1 AND k.quarter = $2 AND k.summary = $3"
+        )
+        .bind(k.credit_code.as_str())
+        .bind(k.quarter.to_string())
+        .bind(&k.summary)
+        .fetch_optional(&mut *c)
+        .await?),
+    };
+    Ok(found)
+}
+
+async fn current_version_data(tx: &mut Tx, kind: ListKind, id: i64) -> Result<Option<String>> {
+    Ok(on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT data FROM record_version WHERE kind = $1 AND record_id = $2 AND valid_to IS NULL"
+    )
+    .bind(kind.as_str())
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?))
+}
+
+/// The firm a case, complaint or problem names; it must be on the source list.
+async fn named_firm(tx: &mut Tx, code: &str) -> Result<FirmRef> {
+    firm_by_code(tx, code)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("firm {code}")))
+}
+
+/// Inserts or updates `record` for the agency `agency_id`, keeping its history. The officer list
+/// names its own agency per row (所属机构); every other record belongs to `agency_id`, except
+/// cases, complaints and problems, which belong to the agency of the firm they name.
+pub async fn upsert(
+    tx: &mut Tx,
+    actor: &str,
+    agency_id: i64,
+    record: &Record,
+    at: DateTime<Utc>,
+) -> Result<Outcome> {
+    let kind = record.kind();
+    let data = serde_json::to_string(record).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let owner = match record {
+        Record::Officer(o) => agency_id_of(tx, &o.agency).await?,
+        Record::Penalty(p) => named_firm(tx, p.credit_code.as_str()).await?.agency_id,
+        Record::Complaint(k) => named_firm(tx, k.credit_code.as_str()).await?.agency_id,
+        Record::Problem(k) => named_firm(tx, k.credit_code.as_str()).await?.agency_id,
+        _ => agency_id,
+    };
+    let outcome = match existing(tx, record).await? {
+        Some((id, _)) => {
+            if current_version_data(tx, kind, id).await?.as_deref() == Some(data.as_str()) {
+                return Ok(Outcome::Unchanged(id));
+            }
+            write_row(tx, Some(id), owner, record, at).await?;
+            Outcome::Changed(id)
+        }
+        None => Outcome::New(write_row(tx, None, owner, record, at).await?),
+    };
+    history::record_json(tx, kind.as_str(), outcome.id(), owner, &data, actor, at).await?;
+    Ok(outcome)
+}
+
+fn category_columns(category: &UnitCategory) -> (&'static str, Option<i64>) {
+    match category {
+        UnitCategory::Key { directory_year } => ("key", Some(i64::from(directory_year.value()))),
+        UnitCategory::General => ("general", None),
+    }
+}
+
+/// Inserts (`id` None) or updates the typed row of `record`; returns its id.
+async fn write_row(
+    tx: &mut Tx,
+    id: Option<i64>,
+    agency_id: i64,
+    record: &Record,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let new_id: i64 = match record {
+        Record::Officer(o) => on_tx!(tx, |c| {
+            sqlx::query_scalar(match id {
+            None => "INSERT INTO officer (agency_id, name, certificate_no, certified_until, on_duty, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            Some(_) => "UPDATE officer SET agency_id = $1, name = $2, certificate_no = $3, certified_until = $4, \
+                        on_duty = $5, updated_at = $6 WHERE id = $7 RETURNING id",
+        })
+        .bind(agency_id)
+        .bind(&o.name)
+        .bind(&o.certificate_no)
+        .bind(o.certified_until)
+        .bind(o.on_duty)
+        .bind(at)
+        .bind(id)
+        .fetch_one(&mut *c)
+        .await?
+        }),
+        Record::Firm(f) => {
+            let (category, year) = category_columns(&f.category);
+            on_tx!(tx, |c| {
+                sqlx::query_scalar(match id {
+                None => "INSERT INTO firm (agency_id, credit_code, name, address, division_code, industry_code, category, \
+                         key_directory_year, lon, lat, status, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+                Some(_) => "UPDATE firm SET agency_id = $1, credit_code = $2, name = $3, address = $4, division_code = $5, \
+                            industry_code = $6, category = $7, key_directory_year = $8, lon = $9, lat = $10, status = $11, \
+                            updated_at = $12 WHERE id = $13 RETURNING id",
+            })
+            .bind(agency_id)
+            .bind(f.credit_code.as_str())
+            .bind(&f.name)
+            .bind(&f.address)
+            .bind(f.division.as_str())
+            .bind(f.industry.as_str())
+            .bind(category)
+            .bind(year)
+            .bind(f.lon)
+            .bind(f.lat)
+            .bind(f.status.as_str())
+            .bind(at)
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await?
+            })
+        }
+        Record::Project(p) => {
+            let firm = match &p.credit_code {
+                Some(code) => firm_by_code(tx, code.as_str()).await?.map(|f| f.id),
+                None => None,
+            };
+            on_tx!(tx, |c| {
+                let q = sqlx::query_scalar(match id {
+                None => "INSERT INTO project (agency_id, firm_id, name, developer, approval_level, approval_no, approval_date, \
+                         eia_form, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                Some(_) => "UPDATE project SET agency_id = $1, firm_id = $2, name = $3, developer = $4, approval_level = $5, \
+                            approval_no = $6, approval_date = $7, eia_form = $8 WHERE id = $9 RETURNING id",
+            })
+            .bind(agency_id)
+            .bind(firm)
+            .bind(&p.name)
+            .bind(&p.developer)
+            .bind(p.approving_level.as_str())
+            .bind(&p.approval_no)
+            .bind(p.approved_on)
+            .bind(p.eia_form.as_str())
+            ; // A new row takes its creation time; an update names the row (these rows keep their
+              // creation time).
+                let q = match id {
+                    None => q.bind(at),
+                    Some(id) => q.bind(id),
+                };
+                q.fetch_one(&mut *c).await?
+            })
+        }
+        Record::Penalty(p) => {
+            let firm = named_firm(tx, p.credit_code.as_str()).await?;
+            let measures: Vec<&str> = p.measures.iter().map(|m| m.as_str()).collect();
+            on_tx!(tx, |c| {
+                let q = sqlx::query_scalar(match id {
+                None => "INSERT INTO penalty_case (agency_id, firm_id, decision_no, decided_on, violation, measures, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                Some(_) => "UPDATE penalty_case SET agency_id = $1, firm_id = $2, decision_no = $3, decided_on = $4, \
+                            violation = $5, measures = $6 WHERE id = $7 RETURNING id",
+            })
+            .bind(agency_id)
+            .bind(firm.id)
+            .bind(&p.decision_no)
+            .bind(p.decided_on)
+            .bind(&p.violation)
+            .bind(measures.join(","))
+            ; // A new row takes its creation time; an update names the row (these rows keep their
+              // creation time).
+                let q = match id {
+                    None => q.bind(at),
+                    Some(id) => q.bind(id),
+                };
+                q.fetch_one(&mut *c).await?
+            })
+        }
+        Record::Complaint(k) => {
+            let firm = named_firm(tx, k.credit_code.as_str()).await?;
+            on_tx!(tx, |c| {
+                let q = sqlx::query_scalar(match id {
+                None => "INSERT INTO complaint (agency_id, firm_id, quarter, times_received, summary, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                Some(_) => "UPDATE complaint SET agency_id = $1, firm_id = $2, quarter = $3, times_received = $4, \
+                            summary = $5 WHERE id = $6 RETURNING id",
+            })
+            .bind(agency_id)
+            .bind(firm.id)
+            .bind(k.quarter.to_string())
+            .bind(i64::from(k.times_received))
+            .bind(&k.summary)
+            ; // A new row takes its creation time; an update names the row (these rows keep their
+              // creation time).
+                let q = match id {
+                    None => q.bind(at),
+                    Some(id) => q.bind(id),
+                };
+                q.fetch_one(&mut *c).await?
+            })
+        }
+        Record::Problem(k) => {
+            let firm = named_firm(tx, k.credit_code.as_str()).await?;
+            on_tx!(tx, |c| {
+                let q = sqlx::query_scalar(match id {
+                None => "INSERT INTO key_problem (agency_id, firm_id, quarter, summary, reported_by, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                Some(_) => "UPDATE key_problem SET agency_id = $1, firm_id = $2, quarter = $3, summary = $4, \
+                            reported_by = $5 WHERE id = $6 RETURNING id",
+            })
+            .bind(agency_id)
+            .bind(firm.id)
+            .bind(k.quarter.to_string())
+            .bind(&k.summary)
+            .bind(k.reported_by.clone().unwrap_or_default())
+            ; // A new row takes its creation time; an update names the row (these rows keep their
+              // creation time).
+                let q = match id {
+                    None => q.bind(at),
+                    Some(id) => q.bind(id),
+                };
+                q.fetch_one(&mut *c).await?
+            })
+        }
+    };
+    if matches!(
+        record,
+        Record::Penalty(_) | Record::Complaint(_) | Record::Problem(_)
+    ) {
+        crate::special::mark(tx, record, new_id, at).await?;
+    }
+    Ok(new_id)
+}
+
+/// One stored record as a list page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stored {
+    pub id: i64,
+    pub agency_id: i64,
+    pub record: Record,
+}
+
+/// The current records of `kind` within the agencies whose path starts with `path_prefix`, a
+/// page at a time in id order.
+pub async fn page(
+    db: &Db,
+    kind: ListKind,
+    path_prefix: &str,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<crate::firms::Page<Stored>> {
+    let limit = limit.clamp(1, 5_000);
+    let rows: Vec<(i64, i64, String)> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT v.record_id, v.agency_id, v.data FROM record_version v JOIN agency a ON a.id = v.agency_id \
+         WHERE v.kind = $1 AND v.valid_to IS NULL AND a.path LIKE $2 AND v.record_id > $3 \
+         ORDER BY v.record_id LIMIT $4"
+    )
+    .bind(kind.as_str())
+    .bind(format!("{path_prefix}%"))
+    .bind(after_id.unwrap_or(0))
+    .bind(limit + 1)
+    .fetch_all(p)
+    .await?
+    });
+    let mut items = rows
+        .into_iter()
+        .map(|(id, agency_id, data)| {
+            serde_json::from_str(&data)
+                .map(|record| Stored {
+                    id,
+                    agency_id,
+                    record,
+                })
+                .map_err(|e| StoreError::Invalid(format!("stored {kind} {id}: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let next_after = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|s| s.id)
+    } else {
+        None
+    };
+    Ok(crate::firms::Page { items, next_after })
+}
+
+/// One current record by id.
+pub async fn get(db: &Db, kind: ListKind, id: i64) -> Result<Option<Stored>> {
+    let row: Option<(i64, i64, String)> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT record_id, agency_id, data FROM record_version WHERE kind = $1 AND record_id = $2 AND valid_to IS NULL"
+    )
+    .bind(kind.as_str())
+    .bind(id)
+    .fetch_optional(p)
+    .await?
+    });
+    row.map(|(id, agency_id, data)| {
+        serde_json::from_str(&data)
+            .map(|record| Stored {
+                id,
+                agency_id,
+                record,
+            })
+            .map_err(|e| StoreError::Invalid(format!("stored {kind} {id}: {e}")))
+    })
+    .transpose()
+}

@@ -1,0 +1,123 @@
+//! The JSON API under `/api/v1`. Callers authenticate with a bearer token
+//! (`spotcheck token create --user NAME`) or a browser session.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use spotcheck_core::role::Permission;
+use spotcheck_store::agency;
+use spotcheck_store::firms::{self as firm_store, Firm, FirmQuery, Page};
+use spotcheck_store::registry::{self, Officer};
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::pages::visible_agencies;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/agencies", get(agencies))
+        .route("/agencies/{code}/officers", get(officers))
+        .route("/firms", get(firms))
+        .fallback(|| async { AppError::NotFound })
+}
+
+#[derive(Serialize)]
+struct AgencyView {
+    code: String,
+    kind: String,
+    division_code: String,
+    name_zh: String,
+    name_en: String,
+    parent_code: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Me {
+    username: String,
+    display_name: String,
+    role: String,
+    agency: String,
+}
+
+async fn me(user: CurrentUser) -> Json<Me> {
+    Json(Me {
+        username: user.account.username,
+        display_name: user.account.display_name,
+        role: user.role.as_str().to_string(),
+        agency: user.agency.code,
+    })
+}
+
+async fn agencies(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<AgencyView>>, AppError> {
+    user.require(Permission::ViewRegistry)?;
+    let all = visible_agencies(&state, &user).await?;
+    let code_of = |id: Option<i64>| {
+        id.and_then(|id| all.iter().find(|a| a.id == id))
+            .map(|a| a.code.clone())
+    };
+    Ok(Json(
+        all.iter()
+            .map(|a| AgencyView {
+                code: a.code.clone(),
+                kind: a.kind.clone(),
+                division_code: a.division_code.clone(),
+                name_zh: a.name_zh.clone(),
+                name_en: a.name_en.clone(),
+                parent_code: code_of(a.parent_id),
+            })
+            .collect(),
+    ))
+}
+
+async fn officers(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<Officer>>, AppError> {
+    user.require(Permission::ViewRegistry)?;
+    let agency = agency::by_code(&state.db, &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !user.can_see(&agency) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Json(registry::officers_of(&state.db, agency.id).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct FirmsQuery {
+    q: Option<String>,
+    category: Option<String>,
+    status: Option<String>,
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// Firms of the caller's jurisdiction, a page at a time (`next_after` names the next page).
+async fn firms(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<FirmsQuery>,
+) -> Result<Json<Page<Firm>>, AppError> {
+    user.require(Permission::ViewRegistry)?;
+    let page = firm_store::search(
+        &state.db,
+        &FirmQuery {
+            scope_path: user.scope_path().to_string(),
+            agency_path: None,
+            category: q.category,
+            status: q.status,
+            text: q.q,
+            after_id: q.after,
+            limit: q.limit.unwrap_or(100),
+        },
+    )
+    .await?;
+    Ok(Json(page))
+}

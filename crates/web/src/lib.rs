@@ -1,0 +1,101 @@
+//! The web layer of spotcheck: server-rendered pages in Simplified Chinese (default) and English,
+//! the JSON API under `/api/v1`, sessions, CSRF protection and jurisdiction checks.
+//!
+//! Pages work without JavaScript and on a phone. Every handler gets the caller through
+//! [`auth::CurrentUser`], which has already checked the session or bearer token; what the caller
+//! may see is decided by [`auth::CurrentUser::can_see`] and the role's permissions.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use spotcheck_store::Db;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use config::WebConfig;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig) -> Self {
+        AppState {
+            db,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// Content security policy: no inline script, no framing, forms only to ourselves.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let language = axum::middleware::from_fn_with_state(state.clone(), pages::language_layer);
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/static/style.css", get(style))
+        .merge(pages::router())
+        .nest("/api/v1", api::router())
+        .layer(language)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until the process is stopped.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}
+
+/// 200 once the database answers; 503 otherwise (for load balancers and the start-up check).
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    if state.db.is_healthy().await {
+        (axum::http::StatusCode::OK, "ok")
+    } else {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable",
+        )
+    }
+}
+
+async fn style() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/style.css"),
+    )
+}

@@ -1,0 +1,188 @@
+//! Server-rendered pages. Each module is one resource; templates live in `templates/`.
+
+mod agencies;
+mod firms;
+pub use agencies::visible_agencies;
+mod home;
+mod login;
+
+use askama::Template;
+use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_TYPE, HOST, LOCATION, ORIGIN, SET_COOKIE};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::auth::{self, CurrentUser};
+use crate::error::{AppError, ErrorKey};
+use crate::i18n::{Lang, Tr};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/agencies", get(agencies::index))
+        .route("/agencies/{code}", get(agencies::show))
+        .route("/firms", get(firms::index))
+        .route("/firms/{id}", get(firms::show))
+        .layer(middleware::from_fn(refuse_cross_site))
+}
+
+/// What every page template needs: the translator, the caller, the CSRF token for its forms and
+/// the links of the language switch.
+pub struct PageCtx {
+    pub t: Tr,
+    pub user: Option<UserView>,
+    pub csrf: String,
+    pub lang_zh_href: String,
+    pub lang_en_href: String,
+}
+
+/// The caller as the page header shows them.
+pub struct UserView {
+    pub username: String,
+    pub display_name: String,
+    pub role_key: String,
+    pub agency_name: String,
+}
+
+impl PageCtx {
+    pub fn new(lang: Lang, user: Option<&CurrentUser>, path: &str) -> Self {
+        let t = Tr::new(lang);
+        PageCtx {
+            t,
+            user: user.map(|u| UserView {
+                username: u.account.username.clone(),
+                display_name: u.account.display_name.clone(),
+                role_key: format!("role.{}", u.role.as_str()),
+                agency_name: u.agency.name(lang.code()).to_string(),
+            }),
+            csrf: user.and_then(|u| u.csrf.clone()).unwrap_or_default(),
+            lang_zh_href: format!("{path}?lang=zh-CN"),
+            lang_en_href: format!("{path}?lang=en"),
+        }
+    }
+}
+
+/// Renders a template as an HTML response.
+pub fn render(page: &impl Template) -> Result<Response, AppError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    status: u16,
+    message: String,
+}
+
+/// Picks the language (`?lang=` then the cookie, Chinese by default), remembers a choice made with
+/// `?lang=`, and turns error responses into a translated page or JSON body.
+pub async fn language_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let chosen = req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")))
+        .and_then(Lang::parse);
+    let lang = chosen
+        .or_else(|| auth::cookie(req.headers(), auth::LANG_COOKIE).and_then(|c| Lang::parse(&c)))
+        .unwrap_or_default();
+    let path = req.uri().path().to_string();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    req.extensions_mut().insert(lang);
+    let mut response = next.run(req).await;
+    if let Some(ErrorKey(key)) = response.extensions().get::<ErrorKey>().copied() {
+        response = error_response(lang, response.status(), key, &path, &path_and_query);
+    }
+    if let Some(lang) = chosen {
+        let cookie = auth::set_cookie(
+            auth::LANG_COOKIE,
+            lang.code(),
+            Some(365 * 24 * 3600),
+            state.config.secure_cookies,
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+fn error_response(
+    lang: Lang,
+    status: StatusCode,
+    key: &'static str,
+    path: &str,
+    path_and_query: &str,
+) -> Response {
+    let t = Tr::new(lang);
+    if path.starts_with("/api/") {
+        let body = serde_json::json!({ "error": { "code": key, "message": t.get(key) } });
+        return (status, axum::Json(body)).into_response();
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        let next = urlencode(path_and_query);
+        return (
+            StatusCode::SEE_OTHER,
+            [(LOCATION, format!("/login?next={next}"))],
+        )
+            .into_response();
+    }
+    let page = ErrorPage {
+        ctx: PageCtx::new(lang, None, path),
+        status: status.as_u16(),
+        message: t.get(key).to_string(),
+    };
+    match page.render() {
+        Ok(html) => (status, [(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Err(_) => (status, t.get(key).to_string()).into_response(),
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Refuses state-changing requests sent from another site (a second line of defence behind the
+/// CSRF tokens): the browser's `Sec-Fetch-Site` or `Origin` header must name this site.
+async fn refuse_cross_site(req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let headers = req.headers();
+        let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        if matches!(fetch_site, Some("cross-site") | Some("same-site")) {
+            return AppError::Csrf.into_response();
+        }
+        if let (Some(origin), Some(host)) = (
+            headers.get(ORIGIN).and_then(|v| v.to_str().ok()),
+            headers.get(HOST).and_then(|v| v.to_str().ok()),
+        ) {
+            let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+            if origin != "null" && origin_host != host {
+                return AppError::Csrf.into_response();
+            }
+        }
+    }
+    next.run(req).await
+}

@@ -1,0 +1,113 @@
+//! A real server on a random port over a fresh database, and a cookie-keeping HTTP client.
+#![allow(dead_code)]
+
+use spotcheck_core::role::Role;
+use spotcheck_store::account::{self, NewAccount};
+use spotcheck_store::testing::TestDb;
+use spotcheck_store::{agency, bootstrap, Db};
+use spotcheck_web::{AppState, WebConfig};
+
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    _test_db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn(test_db: TestDb) -> TestApp {
+        let db = test_db.db.clone();
+        bootstrap::ensure_foundation(&db, Some(ADMIN_PASSWORD))
+            .await
+            .expect("foundation");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let state = AppState::new(db.clone(), WebConfig::default());
+        tokio::spawn(spotcheck_web::serve(listener, state));
+        TestApp {
+            base,
+            db,
+            _test_db: test_db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Adds an account in the agency with `agency_code`.
+    pub async fn with_user(&self, username: &str, agency_code: &str, role: Role, password: &str) {
+        let agency = agency::by_code(&self.db, agency_code)
+            .await
+            .unwrap()
+            .expect("agency exists");
+        let mut tx = self.db.begin().await.unwrap();
+        account::create(
+            &mut tx,
+            "test",
+            NewAccount {
+                username: username.into(),
+                display_name: format!("{username} 测试"),
+                agency_id: agency.id,
+                role,
+                password: password.into(),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Opens the login page and submits the form, as a browser would.
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let page = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&page);
+        client
+            .post(self.url("/login"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_text(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let r = client.get(self.url(path)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+}
+
+/// The CSRF token of the first form on a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}

@@ -1,0 +1,405 @@
+//! The web foundation as a user meets it, through a real server, on every available backend.
+
+mod common;
+
+use common::{csrf_of, TestApp, ADMIN_PASSWORD};
+use spotcheck_core::role::Role;
+use spotcheck_store::testing::{all_backends, sqlite};
+use spotcheck_store::token;
+
+#[tokio::test]
+async fn health_answers_ok_once_the_database_is_usable() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        let r = reqwest::get(app.url("/healthz")).await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn pages_need_a_login_and_the_login_page_is_chinese_by_default() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = TestApp::client();
+    let r = c.get(app.url("/agencies")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=/agencies");
+    let (status, page) = app.get_text(&c, "/login").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<html lang=\"zh-CN\">"));
+    assert!(page.contains("登录"));
+}
+
+#[tokio::test]
+async fn english_is_chosen_with_lang_and_remembered() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = TestApp::client();
+    let (_, page) = app.get_text(&c, "/login?lang=en").await;
+    assert!(page.contains("<html lang=\"en\">"));
+    assert!(page.contains("Log in"));
+    let (_, again) = app.get_text(&c, "/login").await;
+    assert!(
+        again.contains("<html lang=\"en\">"),
+        "the choice is kept in a cookie"
+    );
+    let (_, back) = app.get_text(&c, "/login?lang=zh-CN").await;
+    assert!(back.contains("<html lang=\"zh-CN\">"));
+}
+
+#[tokio::test]
+async fn a_user_logs_in_sees_the_home_page_and_logs_out() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        let c = TestApp::client();
+        let r = app.login(&c, "admin", ADMIN_PASSWORD).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/");
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        let (status, home) = app.get_text(&c, "/").await;
+        assert_eq!(status, 200);
+        assert!(home.contains("系统管理员"));
+        let csrf = csrf_of(&home);
+        let out = c
+            .post(app.url("/logout"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), 303);
+        let after = c.get(app.url("/")).send().await.unwrap();
+        assert_eq!(after.status(), 303, "the session is gone after logout");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_a_message_that_says_what_to_do() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = TestApp::client();
+    let r = app.login(&c, "admin", "not the password").await;
+    assert_eq!(r.status(), 401);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("用户名或密码不正确"));
+    assert!(
+        page.contains("value=\"admin\""),
+        "the username is kept in the form"
+    );
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_login() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = TestApp::client();
+    for _ in 0..5 {
+        app.login(&c, "admin", "guess").await;
+    }
+    let r = app.login(&c, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("锁定"));
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_or_from_another_site_changes_nothing() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = TestApp::client();
+    let _ = c.get(app.url("/login")).send().await.unwrap();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    app.login(&c, "admin", ADMIN_PASSWORD).await;
+    let r = c
+        .post(app.url("/logout"))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let (_, home) = app.get_text(&c, "/").await;
+    let csrf = csrf_of(&home);
+    let r = c
+        .post(app.url("/logout"))
+        .header("Origin", "http://evil.example")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.get_text(&c, "/").await.0, 200, "still logged in");
+}
+
+#[tokio::test]
+async fn a_district_sees_its_own_agency_and_not_another_districts() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        app.with_user(
+            "tianshan",
+            "650102",
+            Role::DistrictAdmin,
+            "tianshan password 1",
+        )
+        .await;
+        app.with_user(
+            "legal",
+            "650100-legal",
+            Role::CityLegal,
+            "legal password 12",
+        )
+        .await;
+        let c = TestApp::client();
+        app.login(&c, "tianshan", "tianshan password 1").await;
+        assert_eq!(app.get_text(&c, "/agencies/650102").await.0, 200);
+        let (status, page) = app.get_text(&c, "/agencies/650109").await;
+        assert_eq!(status, 403);
+        assert!(!page.contains("米东区分局"), "a refusal shows no data");
+        let (_, list) = app.get_text(&c, "/agencies").await;
+        assert!(list.contains("天山区分局") && !list.contains("米东区分局"));
+
+        let city = TestApp::client();
+        app.login(&city, "legal", "legal password 12").await;
+        assert_eq!(app.get_text(&city, "/agencies/650109").await.0, 200);
+        let (_, all) = app.get_text(&city, "/agencies").await;
+        assert!(all.contains("天山区分局") && all.contains("米东区分局"));
+    }
+}
+
+#[tokio::test]
+async fn the_api_takes_bearer_tokens_and_checks_jurisdiction() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        app.with_user("midong", "650109", Role::DistrictAdmin, "midong password 1")
+            .await;
+        let acc = spotcheck_store::account::by_username(&app.db, "midong")
+            .await
+            .unwrap()
+            .unwrap();
+        let tok = token::create(&app.db, "test", &acc, "test").await.unwrap();
+        let c = reqwest::Client::new();
+        let me: serde_json::Value = c
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["username"], "midong");
+        assert_eq!(me["agency"], "650109");
+        let own = c
+            .get(app.url("/api/v1/agencies/650109/officers"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own.status(), 200);
+        let other = c
+            .get(app.url("/api/v1/agencies/650102/officers"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 403);
+        let body: serde_json::Value = other.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "error.forbidden");
+        let anonymous = c.get(app.url("/api/v1/me")).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401);
+        let forged = c
+            .get(app.url("/api/v1/me"))
+            .bearer_auth("sc_0000")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 401);
+    }
+}
+
+#[tokio::test]
+async fn responses_carry_the_security_headers() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let r = reqwest::get(app.url("/login")).await.unwrap();
+    let h = r.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn text_from_users_is_escaped_in_pages() {
+    let app = TestApp::spawn(sqlite().await).await;
+    app.with_user(
+        "<script>alert(1)</script>",
+        "650102",
+        Role::Officer,
+        "officer password 1",
+    )
+    .await;
+    let c = TestApp::client();
+    app.login(&c, "<script>alert(1)</script>", "officer password 1")
+        .await;
+    let (status, home) = app.get_text(&c, "/").await;
+    assert_eq!(status, 200);
+    assert!(!home.contains("<script>alert(1)</script>"));
+    // Shown as text: the angle brackets arrive as character references.
+    assert!(
+        home.contains("alert(1)") && (home.contains("&lt;script") || home.contains("&#60;script"))
+    );
+}
+
+#[tokio::test]
+async fn a_login_redirect_never_leaves_the_site() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = TestApp::client();
+    let page = c
+        .get(app.url("/login?next=//evil.example/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let r = c
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("csrf", &csrf),
+            ("next", "//evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn the_home_page_lists_the_coming_deadlines_from_the_rules() {
+    let db = sqlite().await;
+    spotcheck_store::bootstrap::ensure_foundation(&db.db, Some(ADMIN_PASSWORD))
+        .await
+        .unwrap();
+    // A fixed clock: 1 March 2026, so the key draw for 2026Q2 is due on 25 March (R-DRAW-KEY-1).
+    fn clock() -> chrono::DateTime<chrono::Utc> {
+        "2026-03-01T08:00:00Z".parse().unwrap()
+    }
+    let config = spotcheck_web::WebConfig {
+        clock,
+        ..Default::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(spotcheck_web::serve(
+        listener,
+        spotcheck_web::AppState::new(db.db.clone(), config),
+    ));
+    let c = TestApp::client();
+    let page = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    c.post(format!("{base}/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let home = c
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = home
+        .split("<tr")
+        .find(|r| r.contains("重点排污单位抽取派发"))
+        .expect("the key draw is listed");
+    assert!(
+        row.contains("2026Q2") && row.contains("2026-03-25") && row.contains(">24<"),
+        "{row}"
+    );
+    assert!(
+        !home.contains("2026-01-20"),
+        "past deadlines are not listed as coming"
+    );
+}
+
+#[tokio::test]
+async fn the_firm_list_searches_within_the_jurisdiction_and_pages() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        spotcheck_store::demo::load(
+            &app.db,
+            &spotcheck_store::demo::DemoOptions::default(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+        let c = TestApp::client();
+        app.login(&c, "tianshan", spotcheck_store::demo::DEMO_PASSWORD)
+            .await;
+        let (status, page) = app.get_text(&c, "/firms?category=key").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("id=\"firms\""));
+        assert!(!page.contains("米东区<"), "only Tianshan's firms");
+        let rows = page.matches("href=\"/firms/").count();
+        assert!(rows > 0 && rows <= 50, "{rows}");
+        // Another district's agency filter is refused, not silently widened.
+        assert_eq!(app.get_text(&c, "/firms?agency=650109").await.0, 403);
+        // A firm of another district is refused.
+        let api: serde_json::Value = c
+            .get(app.url("/api/v1/firms?limit=500"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let own = api["items"].as_array().unwrap();
+        assert!(own.iter().all(|f| f["division_code"] == "650102"));
+        let city = TestApp::client();
+        app.login(&city, "legal", spotcheck_store::demo::DEMO_PASSWORD)
+            .await;
+        let other: serde_json::Value = city
+            .get(app.url("/api/v1/firms?limit=500"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let other_id = other["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["division_code"] == "650109")
+            .unwrap()["id"]
+            .clone();
+        assert_eq!(app.get_text(&c, &format!("/firms/{other_id}")).await.0, 403);
+        assert_eq!(
+            app.get_text(&city, &format!("/firms/{other_id}")).await.0,
+            200
+        );
+    }
+}
