@@ -59,21 +59,38 @@ pub fn template(kind: ListKind, format: Format) -> Result<Vec<u8>> {
     write(format, kind.name_zh(), &headers, vec![row]).map_err(tabular)
 }
 
+/// One line of an error report.
+pub struct ReportLine {
+    pub row: Option<usize>,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl ReportLine {
+    pub fn of(e: &ListError, lang: Lang) -> Self {
+        ReportLine {
+            row: e.row,
+            column: e.column.clone(),
+            message: e.message(lang),
+        }
+    }
+}
+
 /// The problems of a refused import as a spreadsheet: row, column and what to do, in `lang`.
-pub fn error_report(errors: &[ListError], lang: Lang, format: Format) -> Result<Vec<u8>> {
+pub fn error_report(lines: &[ReportLine], lang: Lang, format: Format) -> Result<Vec<u8>> {
     let headers: [&str; 3] = match lang {
         Lang::Zh => ["行号", "列", "问题及处理办法"],
         Lang::En => ["Row", "Column", "Problem and what to do"],
     };
-    let rows = errors
+    let rows = lines
         .iter()
-        .map(|e| {
+        .map(|l| {
             vec![
-                e.row
+                l.row
                     .map(|r| Cell::Integer(r as i64))
                     .unwrap_or(Cell::Empty),
-                Cell::Text(e.column.clone().unwrap_or_default()),
-                Cell::Text(e.message(lang)),
+                Cell::Text(l.column.clone().unwrap_or_default()),
+                Cell::Text(l.message.clone()),
             ]
         })
         .collect();

@@ -21,6 +21,7 @@ pub mod session;
 pub mod special;
 pub mod testing;
 pub mod token;
+pub mod upload;
 
 use std::path::Path;
 use std::str::FromStr;

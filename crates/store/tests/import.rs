@@ -233,7 +233,11 @@ async fn one_bad_row_refuses_the_whole_file_naming_row_and_column() {
         .await
         .unwrap();
         assert!(none.items.is_empty(), "nothing written");
-        let report = export::error_report(&errors, Lang::Zh, Format::Xlsx).unwrap();
+        let lines: Vec<_> = errors
+            .iter()
+            .map(|e| export::ReportLine::of(e, Lang::Zh))
+            .collect();
+        let report = export::error_report(&lines, Lang::Zh, Format::Xlsx).unwrap();
         let table = spotcheck_tabular::read(&report, Format::Xlsx, &Limits::default()).unwrap();
         assert_eq!(table.headers, vec!["行号", "列", "问题及处理办法"]);
         assert!(table.rows().any(|r| r.cells[0] == "4"));

@@ -107,3 +107,21 @@ impl Tr {
         self.lang.code()
     }
 }
+
+impl From<Lang> for spotcheck_core::lists::Lang {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::Zh => spotcheck_core::lists::Lang::Zh,
+            Lang::En => spotcheck_core::lists::Lang::En,
+        }
+    }
+}
+
+impl From<Lang> for spotcheck_tabular::Lang {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::Zh => spotcheck_tabular::Lang::Zh,
+            Lang::En => spotcheck_tabular::Lang::En,
+        }
+    }
+}

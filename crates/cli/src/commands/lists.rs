@@ -100,7 +100,11 @@ pub async fn import(
             }
             writeln!(err, "{} problems in {rows} rows: nothing was imported. Correct the file and import it again.", errors.len())?;
             if let Some(path) = errors_out {
-                std::fs::write(path, export::error_report(&errors, lang, Format::Xlsx)?)
+                let lines: Vec<_> = errors
+                    .iter()
+                    .map(|e| export::ReportLine::of(e, lang))
+                    .collect();
+                std::fs::write(path, export::error_report(&lines, lang, Format::Xlsx)?)
                     .with_context(|| format!("writing {}", path.display()))?;
                 writeln!(err, "error report: {}", path.display())?;
             }

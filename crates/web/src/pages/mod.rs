@@ -2,6 +2,7 @@
 
 mod agencies;
 mod firms;
+mod lists;
 pub use agencies::visible_agencies;
 mod home;
 mod login;
@@ -29,6 +30,29 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}", get(agencies::show))
         .route("/firms", get(firms::index))
         .route("/firms/{id}", get(firms::show))
+        .route("/lists", get(lists::overview))
+        .route("/lists/{kind}", get(lists::index))
+        .route(
+            "/lists/{kind}/new",
+            get(lists::new_form).post(lists::create),
+        )
+        .route(
+            "/lists/{kind}/{id}",
+            get(lists::edit_form).post(lists::update),
+        )
+        .route(
+            "/lists/{kind}/import",
+            get(lists::import_form).post(lists::import_preview).layer(
+                axum::extract::DefaultBodyLimit::max(lists::MAX_UPLOAD_BYTES + 64 * 1024),
+            ),
+        )
+        .route("/lists/{kind}/import/apply", post(lists::import_apply))
+        .route(
+            "/lists/{kind}/import/{token}/errors.xlsx",
+            get(lists::import_errors),
+        )
+        .route("/lists/{kind}/export", get(lists::export_list))
+        .route("/lists/{kind}/template", get(lists::template))
         .layer(middleware::from_fn(refuse_cross_site))
 }
 

@@ -1,0 +1,221 @@
+//! The registry lists in the browser's shoes: add a record with a form, import a file with a
+//! preview, download exports and templates, and the refusals.
+
+mod common;
+
+use common::{csrf_of, TestApp};
+use spotcheck_core::credit_code::CreditCode;
+use spotcheck_core::role::Role;
+use spotcheck_store::testing::{all_backends, sqlite};
+
+fn code(n: u32) -> String {
+    CreditCode::from_parts('9', '1', "650102", &format!("MA{n:06}"))
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+async fn logged_in(app: &TestApp, user: &str, agency: &str, role: Role) -> reqwest::Client {
+    app.with_user(user, agency, role, "a password long enough")
+        .await;
+    let c = TestApp::client();
+    app.login(&c, user, "a password long enough").await;
+    c
+}
+
+#[tokio::test]
+async fn a_firm_typed_into_the_form_is_saved_and_a_bad_code_is_explained() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        let c = logged_in(&app, "ts", "650102", Role::DistrictAdmin).await;
+        let (status, form) = app.get_text(&c, "/lists/firms/new").await;
+        assert_eq!(status, 200);
+        let csrf = csrf_of(&form);
+        let mut fields = vec![("csrf".to_string(), csrf.clone())];
+        let values = [
+            code(7),
+            "天山印染有限公司".into(),
+            "天山区".into(),
+            "乌鲁木齐市天山区和平路7号".into(),
+            "1713".into(),
+            "重点".into(),
+        ];
+        for (i, v) in values.iter().enumerate() {
+            fields.push((format!("f{i}"), v.clone()));
+        }
+        let r = c
+            .post(app.url("/lists/firms/new"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, list) = app.get_text(&c, "/firms?q=印染").await;
+        assert!(list.contains("天山印染有限公司"));
+
+        let mut bad = fields.clone();
+        bad[1].1 = format!("{}0", &code(8)[..17]);
+        if bad[1].1 == code(8) {
+            bad[1].1 = format!("{}1", &code(8)[..17]);
+        }
+        let r = c
+            .post(app.url("/lists/firms/new"))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("统一社会信用代码") && page.contains("校验"),
+            "the field and the reason"
+        );
+        assert!(page.contains("天山印染有限公司"), "what was typed is kept");
+    }
+}
+
+#[tokio::test]
+async fn an_uploaded_file_is_previewed_then_imported_in_one_step() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        let c = logged_in(&app, "ts", "650102", Role::DistrictAdmin).await;
+        let (_, page) = app.get_text(&c, "/lists/firms/import").await;
+        let csrf = csrf_of(&page);
+        let csv = format!(
+            "统一社会信用代码,单位名称,所在区县,详细地址,行业代码,监管类别\n{},天山化工有限公司,天山区,解放南路1号,2614,重点\n{},天山水泥厂,650102,新华路2号,3011,一般\n",
+            code(1),
+            code(2)
+        );
+        let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(gbk.into_owned()).file_name("污染源.csv"),
+            );
+        let r = c
+            .post(app.url("/lists/firms/import"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let preview = r.text().await.unwrap();
+        assert!(preview.contains("id=\"count-new\">2<"), "{preview}");
+        assert!(
+            app.get_text(&c, "/firms?q=天山化工")
+                .await
+                .1
+                .contains("id=\"no-firms\""),
+            "not yet written"
+        );
+        let token = preview
+            .split("name=\"token\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = c
+            .post(app.url("/lists/firms/import/apply"))
+            .form(&[("csrf", csrf.as_str()), ("token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("id=\"import-status\""));
+        assert!(app
+            .get_text(&c, "/firms?q=天山化工")
+            .await
+            .1
+            .contains("天山化工有限公司"));
+    }
+}
+
+#[tokio::test]
+async fn a_refused_upload_lists_the_problems_and_offers_the_error_report() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = logged_in(&app, "ts", "650102", Role::DistrictAdmin).await;
+    let (_, page) = app.get_text(&c, "/lists/firms/import").await;
+    let csrf = csrf_of(&page);
+    let csv = format!("统一社会信用代码,单位名称,所在区县,详细地址,行业代码,监管类别\n{},甲厂,米东区,某路,2614,重点\n", code(3));
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("f.csv"),
+    );
+    let r = c
+        .post(app.url("/lists/firms/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("id=\"import-refused\"") && page.contains("第 2 行"),
+        "{page}"
+    );
+    let report_href = page
+        .split("href=\"/lists/firms/import/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let report = c
+        .get(app.url(&format!("/lists/firms/import/{report_href}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), 200);
+    let bytes = report.bytes().await.unwrap();
+    let table =
+        spotcheck_tabular::read(&bytes, spotcheck_tabular::Format::Xlsx, &Default::default())
+            .unwrap();
+    assert!(table.rows().any(|r| r.cells[0] == "2"));
+}
+
+#[tokio::test]
+async fn officers_and_auditors_may_read_lists_but_not_change_them() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = logged_in(&app, "off", "650102", Role::Officer).await;
+    assert_eq!(app.get_text(&c, "/lists/officers").await.0, 200);
+    assert_eq!(app.get_text(&c, "/lists/firms/new").await.0, 403);
+    assert_eq!(app.get_text(&c, "/lists/firms/import").await.0, 403);
+    let a = logged_in(&app, "aud", "650100", Role::Auditor).await;
+    assert_eq!(app.get_text(&a, "/lists/penalties/new").await.0, 403);
+}
+
+#[tokio::test]
+async fn exports_and_templates_download_as_spreadsheets() {
+    let app = TestApp::spawn(sqlite().await).await;
+    spotcheck_store::demo::load(&app.db, &Default::default(), &|_| {})
+        .await
+        .unwrap();
+    let c = TestApp::client();
+    app.login(&c, "midong", spotcheck_store::demo::DEMO_PASSWORD)
+        .await;
+    let r = c
+        .get(app.url("/lists/officers/export?format=xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let bytes = r.bytes().await.unwrap();
+    let table =
+        spotcheck_tabular::read(&bytes, spotcheck_tabular::Format::Xlsx, &Default::default())
+            .unwrap();
+    assert_eq!(table.headers[0], "姓名");
+    assert_eq!(table.rows().count(), 15, "Midong's own 15 officers only");
+    let r = c
+        .get(app.url("/lists/complaints/template?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&r.bytes().await.unwrap()).contains("投诉次数"));
+}
