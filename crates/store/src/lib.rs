@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bootstrap;
 pub mod demo;
 pub mod export;
+pub mod filing;
 pub mod firms;
 pub mod history;
 pub mod import;

@@ -345,19 +345,40 @@ pub async fn page(
     after_id: Option<i64>,
     limit: i64,
 ) -> Result<crate::firms::Page<Stored>> {
+    page_as_of(db, kind, path_prefix, None, after_id, limit).await
+}
+
+/// As [`page`], but the list as it stood at `as_of` when given (R-LIST: the state a draw used
+/// stays reproducible).
+pub async fn page_as_of(
+    db: &Db,
+    kind: ListKind,
+    path_prefix: &str,
+    as_of: Option<DateTime<Utc>>,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<crate::firms::Page<Stored>> {
     let limit = limit.clamp(1, 5_000);
-    let rows: Vec<(i64, i64, String)> = on_db!(db, |p| {
-        sqlx::query_as(
+    let when = match as_of {
+        None => "v.valid_to IS NULL",
+        Some(_) => "v.valid_from <= $5 AND (v.valid_to IS NULL OR v.valid_to > $5)",
+    };
+    let sql = format!(
         "SELECT v.record_id, v.agency_id, v.data FROM record_version v JOIN agency a ON a.id = v.agency_id \
-         WHERE v.kind = $1 AND v.valid_to IS NULL AND a.path LIKE $2 AND v.record_id > $3 \
+         WHERE v.kind = $1 AND {when} AND a.path LIKE $2 AND v.record_id > $3 \
          ORDER BY v.record_id LIMIT $4"
-    )
-    .bind(kind.as_str())
-    .bind(format!("{path_prefix}%"))
-    .bind(after_id.unwrap_or(0))
-    .bind(limit + 1)
-    .fetch_all(p)
-    .await?
+    );
+    let rows: Vec<(i64, i64, String)> = on_db!(db, |p| {
+        let query = sqlx::query_as(&sql)
+            .bind(kind.as_str())
+            .bind(format!("{path_prefix}%"))
+            .bind(after_id.unwrap_or(0))
+            .bind(limit + 1);
+        let query = match as_of {
+            Some(at) => query.bind(at),
+            None => query,
+        };
+        query.fetch_all(p).await?
     });
     let mut items = rows
         .into_iter()

@@ -83,3 +83,41 @@ pub async fn officer_counts(db: &Db) -> Result<std::collections::HashMap<i64, i6
     .await?);
     Ok(rows.into_iter().collect())
 }
+
+/// Per agency: active key units, active general units and open special sources (R-LIST-12).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Consolidated {
+    pub key: i64,
+    pub general: i64,
+    pub special: i64,
+}
+
+pub async fn consolidated(db: &Db) -> Result<std::collections::HashMap<i64, Consolidated>> {
+    let firms: Vec<(i64, String, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT agency_id, category, COUNT(*) FROM firm WHERE status = 'active' GROUP BY agency_id, category"
+    )
+    .fetch_all(p)
+    .await?
+    });
+    let specials: Vec<(i64, i64)> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT agency_id, COUNT(DISTINCT firm_id) FROM special_source WHERE status = 'open' GROUP BY agency_id"
+    )
+    .fetch_all(p)
+    .await?
+    });
+    let mut out: std::collections::HashMap<i64, Consolidated> = std::collections::HashMap::new();
+    for (agency, category, n) in firms {
+        let entry = out.entry(agency).or_default();
+        if category == "key" {
+            entry.key += n;
+        } else {
+            entry.general += n;
+        }
+    }
+    for (agency, n) in specials {
+        out.entry(agency).or_default().special = n;
+    }
+    Ok(out)
+}

@@ -219,3 +219,177 @@ async fn exports_and_templates_download_as_spreadsheets() {
         .unwrap();
     assert!(String::from_utf8_lossy(&r.bytes().await.unwrap()).contains("投诉次数"));
 }
+
+#[tokio::test]
+async fn a_branch_files_its_list_and_the_city_sees_it_filed() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        spotcheck_store::demo::load(&app.db, &Default::default(), &|_| {})
+            .await
+            .unwrap();
+        let c = TestApp::client();
+        app.login(&c, "midong", spotcheck_store::demo::DEMO_PASSWORD)
+            .await;
+        let (status, page) = app.get_text(&c, "/filings").await;
+        assert_eq!(status, 200);
+        let csrf = csrf_of(&page);
+        let cell = |page: &str| {
+            page.split("id=\"filing-650109-firms\"")
+                .nth(1)
+                .unwrap()
+                .split("</td>")
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let period = cell(&page)
+            .split("name=\"period\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(
+            !page.contains("filing-650102-firms"),
+            "a branch sees only itself"
+        );
+        let r = c
+            .post(app.url("/filings"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("agency", "650109"),
+                ("kind", "firms"),
+                ("period", period.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        // Another branch's list cannot be filed by Midong.
+        let r = c
+            .post(app.url("/filings"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("agency", "650102"),
+                ("kind", "firms"),
+                ("period", period.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let city = TestApp::client();
+        app.login(&city, "legal", spotcheck_store::demo::DEMO_PASSWORD)
+            .await;
+        let (_, grid) = app.get_text(&city, "/filings").await;
+        // Filed (on time or late, depending on today's date) with its row count.
+        let filed = cell(&grid);
+        assert!(
+            (filed.contains("已报备") || filed.contains("逾期报备")) && filed.contains("行数"),
+            "{filed}"
+        );
+        let tianshan = grid
+            .split("id=\"filing-650102-firms\"")
+            .nth(1)
+            .unwrap()
+            .split("</td>")
+            .next()
+            .unwrap();
+        assert!(
+            !tianshan.contains("行数") && tianshan.contains("逾期未报备"),
+            "{tianshan}"
+        );
+        let (_, consolidated) = app.get_text(&city, "/consolidated").await;
+        let total: i64 = consolidated
+            .split("id=\"total-key\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            total > 200 && total < 400,
+            "about 10% of 3,000 firms are key units: {total}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn special_sources_come_from_the_cases_and_leave_when_rectified() {
+    let app = TestApp::spawn(sqlite().await).await;
+    spotcheck_store::demo::load(&app.db, &Default::default(), &|_| {})
+        .await
+        .unwrap();
+    let c = TestApp::client();
+    app.login(&c, "legal", spotcheck_store::demo::DEMO_PASSWORD)
+        .await;
+    let (_, page) = app.get_text(&c, "/special").await;
+    let open_before = page.matches("class=\"warn\"").count();
+    assert!(open_before > 0, "the demo's cases made special sources");
+    let id = page
+        .split("action=\"/special/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = csrf_of(&page);
+    let refused = c
+        .post(app.url(&format!("/special/{id}/rectify")))
+        .form(&[("csrf", csrf.as_str()), ("evidence", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let r = c
+        .post(app.url(&format!("/special/{id}/rectify")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("evidence", "验收意见 乌环验〔2026〕8号"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, after) = app.get_text(&c, "/special").await;
+    assert_eq!(after.matches("class=\"warn\"").count(), open_before - 1);
+    assert!(after.contains("乌环验〔2026〕8号"));
+}
+
+#[tokio::test]
+async fn a_list_can_be_shown_as_it_stood_on_a_past_day() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = logged_in(&app, "ts", "650102", Role::DistrictAdmin).await;
+    let (_, page) = app.get_text(&c, "/lists/officers/new").await;
+    let csrf = csrf_of(&page);
+    let r = c
+        .post(app.url("/lists/officers/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("f0", "王建国"),
+            ("f1", "65010220260001"),
+            ("f2", "2030-12-31"),
+            ("f3", "是"),
+            ("f4", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let (_, now) = app.get_text(&c, "/lists/officers").await;
+    assert!(now.contains("王建国"));
+    let (status, then) = app.get_text(&c, "/lists/officers?as_of=2020-01-01").await;
+    assert_eq!(status, 200);
+    assert!(
+        then.contains("id=\"as-of-note\"") && !then.contains("王建国"),
+        "not yet on the list in 2020"
+    );
+    assert_eq!(
+        app.get_text(&c, "/lists/officers?as_of=yesterday").await.0,
+        400
+    );
+}

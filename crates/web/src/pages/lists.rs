@@ -92,11 +92,15 @@ struct ListPage {
     rows: Vec<ListRow>,
     next_href: Option<String>,
     can_edit: bool,
+    /// The day the list is shown as of, or empty for now.
+    as_of: String,
 }
 
 #[derive(Deserialize)]
 pub struct PageQuery {
     after: Option<i64>,
+    /// Show the list as it stood at the end of this day (YYYY-MM-DD).
+    as_of: Option<String>,
 }
 
 pub async fn index(
@@ -108,9 +112,29 @@ pub async fn index(
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewRegistry)?;
     let kind = kind_of(&kind)?;
-    let page = lists::page(&state.db, kind, user.scope_path(), q.after, PAGE_SIZE).await?;
+    let as_of_day = q
+        .as_of
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<chrono::NaiveDate>())
+        .transpose()
+        .map_err(|_| AppError::BadRequest("lists.bad_date"))?;
+    let as_of = as_of_day
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|t| t.and_utc());
+    let page = lists::page_as_of(
+        &state.db,
+        kind,
+        user.scope_path(),
+        as_of,
+        q.after,
+        PAGE_SIZE,
+    )
+    .await?;
+    let as_of_param = as_of_day.map(|d| format!("&as_of={d}")).unwrap_or_default();
     render(&ListPage {
         ctx: PageCtx::new(lang, Some(&user), &format!("/lists/{kind}")),
+        as_of: as_of_day.map(|d| d.to_string()).unwrap_or_default(),
         title: kind.name(lang.into()).to_string(),
         headers: headers(kind, lang),
         rows: page
@@ -121,7 +145,9 @@ pub async fn index(
                 cells: s.record.to_cells(),
             })
             .collect(),
-        next_href: page.next_after.map(|a| format!("/lists/{kind}?after={a}")),
+        next_href: page
+            .next_after
+            .map(|a| format!("/lists/{kind}?after={a}{as_of_param}")),
         can_edit: user.role.may(Permission::EditRegistry),
         kind: kind.as_str().to_string(),
     })

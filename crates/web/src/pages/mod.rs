@@ -3,6 +3,7 @@
 mod agencies;
 mod firms;
 mod lists;
+mod registry_admin;
 pub use agencies::visible_agencies;
 mod home;
 mod login;
@@ -31,6 +32,13 @@ pub fn router() -> Router<AppState> {
         .route("/firms", get(firms::index))
         .route("/firms/{id}", get(firms::show))
         .route("/lists", get(lists::overview))
+        .route(
+            "/filings",
+            get(registry_admin::filings).post(registry_admin::file),
+        )
+        .route("/consolidated", get(registry_admin::consolidated))
+        .route("/special", get(registry_admin::special_sources))
+        .route("/special/{id}/rectify", post(registry_admin::rectify))
         .route("/lists/{kind}", get(lists::index))
         .route(
             "/lists/{kind}/new",
