@@ -393,3 +393,69 @@ async fn a_list_can_be_shown_as_it_stood_on_a_past_day() {
         400
     );
 }
+
+#[tokio::test]
+async fn records_are_written_and_read_through_the_api_with_the_same_checks() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        app.with_user(
+            "ts",
+            "650102",
+            Role::DistrictAdmin,
+            "a password long enough",
+        )
+        .await;
+        let acc = spotcheck_store::account::by_username(&app.db, "ts")
+            .await
+            .unwrap()
+            .unwrap();
+        let tok = spotcheck_store::token::create(&app.db, "test", &acc, "t")
+            .await
+            .unwrap();
+        let c = reqwest::Client::new();
+        let firm = serde_json::json!({
+            "credit_code": code(5), "name": "天山制药有限公司", "district": "天山区",
+            "address": "乌鲁木齐市天山区胜利路5号", "industry": "2710", "category": "重点"
+        });
+        let r = c
+            .post(app.url("/api/v1/lists/firms"))
+            .bearer_auth(&tok)
+            .json(&firm)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let again = c
+            .post(app.url("/api/v1/lists/firms"))
+            .bearer_auth(&tok)
+            .json(&firm)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 200);
+        let body: serde_json::Value = again.json().await.unwrap();
+        assert!(body["outcome"]["unchanged"].is_i64(), "{body}");
+        let page: serde_json::Value = c
+            .get(app.url("/api/v1/lists/firms"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        let mut bad = firm.clone();
+        bad["industry"] = "9999".into();
+        let r = c
+            .post(app.url("/api/v1/lists/firms"))
+            .bearer_auth(&tok)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["problems"][0]["column"], "行业代码");
+    }
+}

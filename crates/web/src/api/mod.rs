@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`. Callers authenticate with a bearer token
 //! (`spotcheck token create --user NAME`) or a browser session.
 
+mod lists;
+
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -21,6 +23,8 @@ pub fn router() -> Router<AppState> {
         .route("/agencies", get(agencies))
         .route("/agencies/{code}/officers", get(officers))
         .route("/firms", get(firms))
+        .route("/lists/{kind}", get(lists::page).post(lists::save))
+        .route("/lists/{kind}/{id}", get(lists::one))
         .fallback(|| async { AppError::NotFound })
 }
 
