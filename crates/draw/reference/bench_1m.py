@@ -10,11 +10,11 @@ the result hash (which must equal the Rust engine's) and the peak memory of this
 """
 
 import os
-import resource
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # leave no __pycache__ beside the sources
 
 import draw_v1  # noqa: E402  (the reference implementation beside this file)
 
@@ -53,12 +53,17 @@ def main():
     start = time.perf_counter()
     output = draw_v1.draw(inp)
     seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    try:
+        import resource  # Unix only
+
+        peak = "%d kB" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    except ImportError:
+        peak = "n/a"
     print("reference implementation (python %s)" % sys.version.split()[0])
     print("draw_seconds: %.3f" % seconds)
     print("count: %d" % output["count"])
     print("result_sha256: %s" % output["result_sha256"])
-    print("peak_rss: %d kB" % peak_kb)
+    print("peak_rss: %s" % peak)
 
 
 if __name__ == "__main__":

@@ -6,62 +6,77 @@
 //! the unit (回避); skipped officers keep their place for the next unit. So every officer is dealt
 //! once per pass before anyone gets a second task: loads differ by at most one when nobody has a
 //! conflict.
+//!
+//! Cost: one deck hash per officer and pass, and a scan of the queue's front per unit. Conflicts
+//! are few in practice (an officer withdraws from a handful of firms); an officer in conflict with
+//! most drawn units would pile up at the front of the queue, one copy per pass, and lengthen every
+//! scan. That slows the dealing but, as the specification requires, never changes its result.
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::hashing::{head, DeckHasher};
-use crate::model::{Conflict, Officer};
+use crate::hashing::{head, DeckHasher, TicketHasher};
+use crate::model::{Conflict, Officer, Unit};
+use crate::select::Ticket;
 
-/// The conflicts of each unit: unit id to the indices of the officers who must not go there.
+/// The conflicts of the units, found by the drawn units' tickets.
 ///
-/// Keyed by id rather than by population index, so that it needs no index of a million ids: only
-/// the drawn units are looked up. A conflict naming an unknown officer is left out here; validation
-/// refuses it anyway.
+/// A drawn unit is known by its index and the head of its ticket (see `select`). Reading its id
+/// to look it up in a map would cost a cache miss per unit at a million units, so conflicts are
+/// keyed by the head of the conflict unit's ticket, and the id is compared only when a head
+/// matches. A conflict naming an unknown officer is left out here; validation refuses it anyway.
 pub(crate) struct ConflictIndex<'a> {
-    by_unit: HashMap<&'a str, Vec<usize>>,
+    by_head: HashMap<u64, Vec<(&'a str, usize)>>,
 }
 
 impl<'a> ConflictIndex<'a> {
-    pub(crate) fn new(officers: &'a [Officer], conflicts: &'a [Conflict]) -> Self {
+    pub(crate) fn new(seed: &str, officers: &'a [Officer], conflicts: &'a [Conflict]) -> Self {
+        let mut by_head: HashMap<u64, Vec<(&str, usize)>> = HashMap::new();
         if conflicts.is_empty() {
-            return ConflictIndex {
-                by_unit: HashMap::new(),
-            };
+            return ConflictIndex { by_head };
         }
         let officer_index: HashMap<&str, usize> = officers
             .iter()
             .enumerate()
             .map(|(i, o)| (o.id.as_str(), i))
             .collect();
-        let mut by_unit: HashMap<&str, Vec<usize>> = HashMap::new();
+        let tickets = TicketHasher::new(seed);
         for conflict in conflicts {
             if let Some(&officer) = officer_index.get(conflict.officer.as_str()) {
-                by_unit
-                    .entry(conflict.unit.as_str())
+                let ticket_head = head(&tickets.ticket(&conflict.unit));
+                by_head
+                    .entry(ticket_head)
                     .or_default()
-                    .push(officer);
+                    .push((conflict.unit.as_str(), officer));
             }
         }
-        ConflictIndex { by_unit }
+        ConflictIndex { by_head }
     }
 
-    fn blocked(&self, unit: &str) -> &[usize] {
-        if self.by_unit.is_empty() {
-            return &[];
+    /// Fills `blocked` with the officers who must not go to the drawn unit `unit`.
+    fn blocked(&self, unit: &Ticket, population: &[Unit], blocked: &mut Vec<usize>) {
+        blocked.clear();
+        if let Some(entries) = self.by_head.get(&unit.head) {
+            let id = population[unit.index].id.as_str();
+            blocked.extend(
+                entries
+                    .iter()
+                    .filter(|(u, _)| *u == id)
+                    .map(|&(_, officer)| officer),
+            );
         }
-        self.by_unit.get(unit).map_or(&[][..], Vec::as_slice)
     }
 }
 
-/// The teams of `selected` (unit ids in output order), flattened: team `k` is
+/// The teams of `selected` (drawn units in output order), flattened: team `k` is
 /// `teams[k * team_size .. (k + 1) * team_size]`, officer indices in the order taken.
 ///
 /// On failure returns the position in `selected` of the first unit for which, even after a fresh
 /// deck, fewer than `team_size` officers are eligible.
-pub(crate) fn deal<'u>(
+pub(crate) fn deal(
     seed: &str,
     officers: &[Officer],
-    selected: impl IntoIterator<Item = &'u str>,
+    population: &[Unit],
+    selected: &[Ticket],
     conflicts: &ConflictIndex<'_>,
     team_size: usize,
 ) -> Result<Vec<usize>, usize> {
@@ -75,9 +90,13 @@ pub(crate) fn deal<'u>(
         queue: VecDeque::new(),
         in_team: vec![usize::MAX; officers.len()],
     };
+    // Grown as officers are taken: sized in advance, a hostile team_size could ask for more
+    // memory than exists before the first unit fails.
     let mut teams = Vec::new();
-    for (k, unit) in selected.into_iter().enumerate() {
-        if !dealer.team(k, conflicts.blocked(unit), team_size, &mut teams) {
+    let mut blocked = Vec::new();
+    for (k, unit) in selected.iter().enumerate() {
+        conflicts.blocked(unit, population, &mut blocked);
+        if !dealer.team(k, &blocked, team_size, &mut teams) {
             return Err(k);
         }
     }
@@ -124,8 +143,13 @@ impl Dealer<'_> {
                 self.in_team[officer] = k;
                 teams.push(officer);
                 taken += 1;
-                // The next officer moves into position i.
-                self.queue.remove(i);
+                // The next officer moves into position i. Taking from the front, the usual case,
+                // moves nothing.
+                if i == 0 {
+                    self.queue.pop_front();
+                } else {
+                    self.queue.remove(i);
+                }
             } else {
                 i += 1;
             }
@@ -180,40 +204,72 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn the_first_pass_deals_the_first_deck_in_order() {
-        let pool = officers(6);
-        let teams = deal(
-            "s",
-            &pool,
-            ["u0", "u1", "u2"],
-            &ConflictIndex::new(&pool, &[]),
-            2,
-        )
-        .expect("enough officers");
+    /// Units `ids` as drawn in this order, with their tickets for seed "s".
+    fn drawn(ids: &[&str]) -> (Vec<Unit>, Vec<Ticket>) {
+        let population: Vec<Unit> = ids
+            .iter()
+            .map(|id| Unit {
+                id: id.to_string(),
+                inspected_this_year: false,
+            })
+            .collect();
+        let tickets = TicketHasher::new("s");
+        let selected = population
+            .iter()
+            .enumerate()
+            .map(|(index, u)| Ticket {
+                head: head(&tickets.ticket(&u.id)),
+                index,
+            })
+            .collect();
+        (population, selected)
+    }
+
+    fn first_deck(pool: &[Officer]) -> Vec<usize> {
         let mut deck = VecDeque::new();
         Decks {
             hasher: DeckHasher::new("s"),
-            officers: &pool,
+            officers: pool,
             next_pass: 0,
         }
         .append_next(&mut deck);
-        assert_eq!(teams, deck.into_iter().collect::<Vec<_>>());
+        deck.into_iter().collect()
+    }
+
+    #[test]
+    fn the_first_pass_deals_the_first_deck_in_order() {
+        let pool = officers(6);
+        let (population, selected) = drawn(&["u0", "u1", "u2"]);
+        let teams = deal(
+            "s",
+            &pool,
+            &population,
+            &selected,
+            &ConflictIndex::new("s", &pool, &[]),
+            2,
+        );
+        assert_eq!(teams, Ok(first_deck(&pool)));
     }
 
     #[test]
     fn a_team_larger_than_the_pool_fails_on_the_first_unit() {
         let pool = officers(2);
-        assert_eq!(
-            deal("s", &pool, ["u7", "u8"], &ConflictIndex::new(&pool, &[]), 3),
-            Err(0)
+        let (population, selected) = drawn(&["u7", "u8"]);
+        let teams = deal(
+            "s",
+            &pool,
+            &population,
+            &selected,
+            &ConflictIndex::new("s", &pool, &[]),
+            3,
         );
+        assert_eq!(teams, Err(0));
     }
 
     #[test]
     fn no_units_need_no_officers() {
         assert_eq!(
-            deal("s", &[], [], &ConflictIndex::new(&[], &[]), 5),
+            deal("s", &[], &[], &[], &ConflictIndex::new("s", &[], &[]), 5),
             Ok(vec![])
         );
     }
@@ -221,20 +277,15 @@ mod tests {
     #[test]
     fn a_conflicted_officer_is_skipped_and_kept_for_the_next_unit() {
         let pool = officers(4);
-        let mut deck = VecDeque::new();
-        Decks {
-            hasher: DeckHasher::new("s"),
-            officers: &pool,
-            next_pass: 0,
-        }
-        .append_next(&mut deck);
+        let deck = first_deck(&pool);
         let first = deck[0];
         let conflicts = [Conflict {
             officer: pool[first].id.clone(),
             unit: "u10".into(),
         }];
-        let index = ConflictIndex::new(&pool, &conflicts);
-        let teams = deal("s", &pool, ["u10", "u11"], &index, 1).expect("enough officers");
-        assert_eq!(teams, vec![deck[1], first]);
+        let index = ConflictIndex::new("s", &pool, &conflicts);
+        let (population, selected) = drawn(&["u10", "u11"]);
+        let teams = deal("s", &pool, &population, &selected, &index, 1);
+        assert_eq!(teams, Ok(vec![deck[1], first]));
     }
 }

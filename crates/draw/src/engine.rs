@@ -6,7 +6,7 @@ use crate::hashing::{conflict_line, officer_line, population_line, result_sha256
 use crate::lines::SortedLines;
 use crate::model::{Assignment, DrawInput, DrawOutput};
 use crate::parallel::Threads;
-use crate::select::select;
+use crate::select::{select, Ticket};
 use crate::validate::{
     check_conflicts, check_head, check_officers, check_population, check_team_size,
 };
@@ -22,9 +22,9 @@ pub fn draw(input: &DrawInput) -> Result<DrawOutput, DrawError> {
     draw_on(input, Threads::Two)
 }
 
-/// Drawn unit indices in output order, and their teams (see [`deal`]) or the position of the unit
+/// The drawn units in output order, and their teams (see [`deal`]) or the position of the unit
 /// that could not get a team.
-type Dealt = (Vec<usize>, Result<Vec<usize>, usize>);
+type Dealt = (Vec<Ticket>, Result<Vec<usize>, usize>);
 
 /// [`draw`], its independent parts run as `threads` says.
 ///
@@ -59,7 +59,7 @@ pub(crate) fn draw_on(input: &DrawInput, threads: Threads) -> Result<DrawOutput,
     let teams = teams.map_err(|k| DrawError::NotEnoughOfficers {
         unit: selected
             .get(k)
-            .map_or_else(String::new, |&u| input.population[u].id.clone()),
+            .map_or_else(String::new, |u| input.population[u.index].id.clone()),
     })?;
     let selected = assignments(input, &selected, &teams, threads);
     Ok(DrawOutput {
@@ -81,14 +81,15 @@ fn select_and_deal(input: &DrawInput) -> Dealt {
         &input.population,
         input.officers.len(),
     );
-    let conflicts = ConflictIndex::new(&input.officers, &input.conflicts);
-    let ids = selected.iter().map(|&u| input.population[u].id.as_str());
+    let conflicts = ConflictIndex::new(&input.seed, &input.officers, &input.conflicts);
+    let team_size = team_size(input.team_size);
     let teams = deal(
         &input.seed,
         &input.officers,
-        ids,
+        &input.population,
+        &selected,
         &conflicts,
-        team_size(input.team_size),
+        team_size,
     );
     (selected, teams)
 }
@@ -98,17 +99,17 @@ fn select_and_deal(input: &DrawInput) -> Dealt {
 /// the two halves of the list are built side by side.
 fn assignments(
     input: &DrawInput,
-    selected: &[usize],
+    selected: &[Ticket],
     teams: &[usize],
     threads: Threads,
 ) -> Vec<Assignment> {
     let team_size = team_size(input.team_size);
-    let build = |units: &[usize], teams: &[usize]| -> Vec<Assignment> {
+    let build = |units: &[Ticket], teams: &[usize]| -> Vec<Assignment> {
         units
             .iter()
             .zip(teams.chunks(team_size))
-            .map(|(&unit, team)| Assignment {
-                unit: input.population[unit].id.clone(),
+            .map(|(unit, team)| Assignment {
+                unit: input.population[unit.index].id.clone(),
                 officers: team.iter().map(|&o| input.officers[o].id.clone()).collect(),
             })
             .collect()

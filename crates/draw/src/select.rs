@@ -46,8 +46,8 @@ fn ceil_div(a: u128, b: u128) -> u128 {
     a.div_ceil(b.max(1))
 }
 
-/// The drawn units' indices in output order.
-pub(crate) fn select(seed: &str, rule: &Rule, population: &[Unit], officers: usize) -> Vec<usize> {
+/// The drawn units in output order.
+pub(crate) fn select(seed: &str, rule: &Rule, population: &[Unit], officers: usize) -> Vec<Ticket> {
     let n = selection_count(rule, population, officers);
     if n == 0 {
         return Vec::new();
@@ -81,10 +81,10 @@ pub(crate) fn select(seed: &str, rule: &Rule, population: &[Unit], officers: usi
 /// 16 bytes instead of the whole digest: a million of them move and compare three times faster.
 /// Two heads are equal with a chance of about 2^-64 per pair; then the full tickets are
 /// recomputed and compared, so the order is exactly `(T(u), u)` of DRAW.md.
-#[derive(Clone, Copy)]
-struct Ticket {
-    head: u64,
-    index: usize,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ticket {
+    pub(crate) head: u64,
+    pub(crate) index: usize,
 }
 
 fn ticketed(
@@ -103,7 +103,7 @@ fn ticketed(
         .collect()
 }
 
-/// The `k` lowest of `units` by `(T(u), u)`, lowest first, as population indices.
+/// The `k` lowest of `units` by `(T(u), u)`, lowest first.
 ///
 /// A partial selection followed by a sort of only the `k` chosen: at a million units this is
 /// several times cheaper than sorting everything.
@@ -112,7 +112,7 @@ fn lowest(
     k: usize,
     tickets: &TicketHasher,
     population: &[Unit],
-) -> Vec<usize> {
+) -> Vec<Ticket> {
     let order = |a: &Ticket, b: &Ticket| -> Ordering {
         a.head.cmp(&b.head).then_with(|| {
             let (a, b) = (&population[a.index].id, &population[b.index].id);
@@ -128,9 +128,10 @@ fn lowest(
     if k < units.len() {
         units.select_nth_unstable_by(k - 1, order);
         units.truncate(k);
+        units.shrink_to_fit();
     }
     units.sort_unstable_by(order);
-    units.into_iter().map(|t| t.index).collect()
+    units
 }
 
 #[cfg(test)]
@@ -194,6 +195,6 @@ mod tests {
             .collect();
         all.sort();
         let expected: Vec<usize> = all.iter().take(5).map(|&(_, i)| i).collect();
-        assert_eq!(chosen, expected);
+        assert_eq!(chosen.iter().map(|t| t.index).collect::<Vec<_>>(), expected);
     }
 }

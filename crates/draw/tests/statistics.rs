@@ -181,3 +181,22 @@ fn among_key_units_not_yet_inspected_the_rates_are_flat_too() {
     );
     check_all_groupings(&remaining, &counts, n as f64 / remaining.len() as f64);
 }
+
+#[test]
+#[should_panic(expected = "sigma")]
+fn an_ordering_bug_like_dv_2012_would_be_caught() {
+    // A broken draw that takes its 60 units mostly from the front of the id order: 45 of the
+    // first 100 ids and 15 of the rest, every time.
+    let units = population();
+    let mut by_id: Vec<&Unit> = units.iter().collect();
+    by_id.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut counts: HashMap<String, usize> = units.iter().map(|u| (u.id.clone(), 0)).collect();
+    for k in 0..DRAWS {
+        let front = (0..45).map(|j| by_id[(k + j) % 100]);
+        let back = (0..15).map(|j| by_id[100 + (k + j) % 200]);
+        for unit in front.chain(back) {
+            *counts.get_mut(&unit.id).expect("a unit") += 1;
+        }
+    }
+    check_all_groupings(&units, &counts, 0.2);
+}
