@@ -7,8 +7,9 @@ use spotcheck_store::audit::{self, ChainCheck};
 use spotcheck_store::{account, bootstrap, demo, token, Db};
 use spotcheck_web::{AppState, WebConfig};
 
-use crate::{AuditCommand, Cli, Command, DrawCommand, TokenCommand};
+use crate::{AuditCommand, BenchCommand, Cli, Command, DrawCommand, TokenCommand};
 
+mod bench;
 mod lists;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -133,6 +134,9 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
+        Command::Bench {
+            command: BenchCommand::Lists { firms, repeat },
+        } => bench::lists(&db, *firms, *repeat).await,
         Command::Import {
             kind,
             file,

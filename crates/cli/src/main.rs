@@ -93,6 +93,11 @@ pub enum Command {
         #[arg(long)]
         template: bool,
     },
+    /// Measure the lists at scale on a fresh database and print a table of figures.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// API tokens for programs calling the JSON API.
     Token {
         #[command(subcommand)]
@@ -107,6 +112,19 @@ pub enum Command {
     Draw {
         #[command(subcommand)]
         command: DrawCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Import N generated firms from a CSV file, then time list pages and searches over them.
+    Lists {
+        /// Number of firms.
+        #[arg(long, default_value_t = 1_000_000)]
+        firms: usize,
+        /// Timed repetitions of each query.
+        #[arg(long, default_value_t = 20)]
+        repeat: usize,
     },
 }
 

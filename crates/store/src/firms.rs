@@ -71,7 +71,8 @@ fn prefix_upper_bound(prefix: &str) -> String {
     s
 }
 
-fn like_pattern(text: &str) -> String {
+/// A LIKE pattern matching `text` anywhere, with the wildcards in it taken literally.
+pub(crate) fn like_pattern(text: &str) -> String {
     let escaped = text
         .replace('\\', "\\\\")
         .replace('%', "\\%")

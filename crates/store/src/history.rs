@@ -20,10 +20,12 @@ pub async fn record<T: Serialize>(
 ) -> Result<i64> {
     let data =
         serde_json::to_string(data).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
-    record_json(tx, kind, record_id, agency_id, &data, actor, at).await
+    record_json(tx, kind, record_id, agency_id, &data, actor, at, false).await
 }
 
-/// As [`record`], with the data already serialised.
+/// As [`record`], with the data already serialised. `is_new` says the record has no version
+/// yet, which spares the statement that closes the previous one (imports write many new records).
+#[allow(clippy::too_many_arguments)]
 pub async fn record_json(
     tx: &mut Tx,
     kind: &str,
@@ -32,17 +34,22 @@ pub async fn record_json(
     data: &str,
     actor: &str,
     at: DateTime<Utc>,
+    is_new: bool,
 ) -> Result<i64> {
     on_tx!(tx, |c| {
-        let previous: Option<i64> = sqlx::query_scalar(
-            "UPDATE record_version SET valid_to = $1 \
+        let previous: Option<i64> = if is_new {
+            None
+        } else {
+            sqlx::query_scalar(
+                "UPDATE record_version SET valid_to = $1 \
              WHERE kind = $2 AND record_id = $3 AND valid_to IS NULL RETURNING version",
-        )
-        .bind(at)
-        .bind(kind)
-        .bind(record_id)
-        .fetch_optional(&mut *c)
-        .await?;
+            )
+            .bind(at)
+            .bind(kind)
+            .bind(record_id)
+            .fetch_optional(&mut *c)
+            .await?
+        };
         let version = previous.unwrap_or(0) + 1;
         sqlx::query(
             "INSERT INTO record_version (kind, record_id, agency_id, version, valid_from, valid_to, data, changed_by) \

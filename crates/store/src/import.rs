@@ -136,7 +136,8 @@ pub async fn run(
                 .unwrap_or(input.agency),
             _ => input.agency,
         };
-        if let Some(problem) = db_check(&mut tx, input.agency, record, &by_id).await? {
+        let found = crate::lists::existing(&mut tx, record).await?;
+        if let Some(problem) = db_check(&mut tx, input.agency, record, found, &by_id).await? {
             errors.push(ListError {
                 row: Some(*row),
                 column: Some(problem.0.to_string()),
@@ -148,7 +149,7 @@ pub async fn run(
             // Keep checking the rest for errors, but stop writing.
             continue;
         }
-        match crate::lists::upsert(&mut tx, actor, owner.id, record, at).await? {
+        match crate::lists::upsert_found(&mut tx, actor, owner.id, record, found, at).await? {
             Outcome::New(_) => summary.new += 1,
             Outcome::Changed(_) => summary.changed += 1,
             Outcome::Unchanged(_) => summary.unchanged += 1,
@@ -183,13 +184,14 @@ async fn db_check(
     tx: &mut crate::Tx,
     importer: &Agency,
     record: &Record,
+    found: Option<(i64, i64)>,
     agencies: &HashMap<i64, &Agency>,
 ) -> Result<Option<(&'static str, Reason)>> {
     let header = |key: &str| record.kind().column(key).map(|c| c.header_zh).unwrap_or("");
     match record {
-        Record::Firm(f) => {
-            if let Some(found) = crate::lists::firm_by_code(tx, f.credit_code.as_str()).await? {
-                let owner = agencies.get(&found.agency_id);
+        Record::Firm(_) => {
+            if let Some((_, owner_id)) = found {
+                let owner = agencies.get(&owner_id);
                 if let Some(owner) = owner.filter(|o| !importer.contains(o)) {
                     return Ok(Some((
                         header("credit_code"),

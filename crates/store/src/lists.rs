@@ -134,6 +134,20 @@ pub async fn upsert(
     record: &Record,
     at: DateTime<Utc>,
 ) -> Result<Outcome> {
+    let found = existing(tx, record).await?;
+    upsert_found(tx, actor, agency_id, record, found, at).await
+}
+
+/// As [`upsert`], when the caller already looked up the stored record with the same natural key
+/// ([`existing`]); an import does, to check its jurisdiction first.
+pub async fn upsert_found(
+    tx: &mut Tx,
+    actor: &str,
+    agency_id: i64,
+    record: &Record,
+    found: Option<(i64, i64)>,
+    at: DateTime<Utc>,
+) -> Result<Outcome> {
     let kind = record.kind();
     let data = serde_json::to_string(record).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let owner = match record {
@@ -143,7 +157,7 @@ pub async fn upsert(
         Record::Problem(k) => named_firm(tx, k.credit_code.as_str()).await?.agency_id,
         _ => agency_id,
     };
-    let outcome = match existing(tx, record).await? {
+    let outcome = match found {
         Some((id, _)) => {
             if current_version_data(tx, kind, id).await?.as_deref() == Some(data.as_str()) {
                 return Ok(Outcome::Unchanged(id));
@@ -153,7 +167,18 @@ pub async fn upsert(
         }
         None => Outcome::New(write_row(tx, None, owner, record, at).await?),
     };
-    history::record_json(tx, kind.as_str(), outcome.id(), owner, &data, actor, at).await?;
+    let is_new = matches!(outcome, Outcome::New(_));
+    history::record_json(
+        tx,
+        kind.as_str(),
+        outcome.id(),
+        owner,
+        &data,
+        actor,
+        at,
+        is_new,
+    )
+    .await?;
     Ok(outcome)
 }
 
@@ -358,14 +383,36 @@ pub async fn page_as_of(
     after_id: Option<i64>,
     limit: i64,
 ) -> Result<crate::firms::Page<Stored>> {
+    search(db, kind, path_prefix, as_of, None, after_id, limit).await
+}
+
+/// As [`page_as_of`], keeping only the records whose text contains `text` (any field). The lists
+/// other than firms are small (hundreds to thousands of rows per agency), so a scan is fine;
+/// firms have an indexed search of their own ([`crate::firms::search`]).
+pub async fn search(
+    db: &Db,
+    kind: ListKind,
+    path_prefix: &str,
+    as_of: Option<DateTime<Utc>>,
+    text: Option<&str>,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<crate::firms::Page<Stored>> {
     let limit = limit.clamp(1, 5_000);
     let when = match as_of {
         None => "v.valid_to IS NULL",
         Some(_) => "v.valid_from <= $5 AND (v.valid_to IS NULL OR v.valid_to > $5)",
     };
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    // The text parameter comes after the optional time parameter.
+    let text_param = if as_of.is_some() { 6 } else { 5 };
+    let matching = match text {
+        Some(_) => format!("AND v.data LIKE ${text_param} ESCAPE '\\'"),
+        None => String::new(),
+    };
     let sql = format!(
         "SELECT v.record_id, v.agency_id, v.data FROM record_version v JOIN agency a ON a.id = v.agency_id \
-         WHERE v.kind = $1 AND {when} AND a.path LIKE $2 AND v.record_id > $3 \
+         WHERE v.kind = $1 AND {when} AND a.path LIKE $2 AND v.record_id > $3 {matching} \
          ORDER BY v.record_id LIMIT $4"
     );
     let rows: Vec<(i64, i64, String)> = on_db!(db, |p| {
@@ -376,6 +423,10 @@ pub async fn page_as_of(
             .bind(limit + 1);
         let query = match as_of {
             Some(at) => query.bind(at),
+            None => query,
+        };
+        let query = match text {
+            Some(t) => query.bind(crate::firms::like_pattern(t)),
             None => query,
         };
         query.fetch_all(p).await?

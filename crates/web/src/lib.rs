@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod records;
 
 use std::sync::Arc;
 

@@ -459,3 +459,93 @@ async fn records_are_written_and_read_through_the_api_with_the_same_checks() {
         assert_eq!(body["error"]["problems"][0]["column"], "行业代码");
     }
 }
+
+#[tokio::test]
+async fn any_list_can_be_searched_by_text() {
+    let app = TestApp::spawn(sqlite().await).await;
+    spotcheck_store::demo::load(&app.db, &Default::default(), &|_| {})
+        .await
+        .unwrap();
+    let c = TestApp::client();
+    app.login(&c, "legal", spotcheck_store::demo::DEMO_PASSWORD)
+        .await;
+    let (_, all) = app.get_text(&c, "/lists/officers").await;
+    let first_name = all
+        .split("data-label=\"姓名\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, found) = app
+        .get_text(&c, &format!("/lists/officers?q={first_name}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(found.contains(&first_name));
+    let rows = found.matches("data-label=\"姓名\"").count();
+    assert!(
+        rows >= 1 && rows < all.matches("data-label=\"姓名\"").count(),
+        "{rows}"
+    );
+    let (_, none) = app.get_text(&c, "/lists/officers?q=100%25_").await;
+    assert!(!none.contains("data-label=\"姓名\""), "wildcards are text");
+}
+
+#[tokio::test]
+async fn a_record_of_another_jurisdiction_cannot_be_overwritten_by_a_form_or_the_api() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let tianshan = logged_in(&app, "ts", "650102", Role::DistrictAdmin).await;
+    let (_, form) = app.get_text(&tianshan, "/lists/firms/new").await;
+    let csrf = csrf_of(&form);
+    let values = [
+        code(9),
+        "天山热力有限公司".to_string(),
+        "天山区".into(),
+        "和平路9号".into(),
+        "4430".into(),
+        "一般".into(),
+    ];
+    let mut fields = vec![("csrf".to_string(), csrf)];
+    fields.extend(
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("f{i}"), v.clone())),
+    );
+    assert_eq!(
+        tianshan
+            .post(app.url("/lists/firms/new"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+
+    let midong = logged_in(&app, "md", "650109", Role::DistrictAdmin).await;
+    let (_, form) = app.get_text(&midong, "/lists/firms/new").await;
+    let mut taken = vec![("csrf".to_string(), csrf_of(&form))];
+    let mut moved = values.clone();
+    moved[2] = "米东区".into();
+    moved[1] = "被改名的公司".into();
+    taken.extend(
+        moved
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("f{i}"), v.clone())),
+    );
+    assert_eq!(
+        midong
+            .post(app.url("/lists/firms/new"))
+            .form(&taken)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let (_, list) = app.get_text(&tianshan, "/firms?q=热力").await;
+    assert!(list.contains("天山热力有限公司") && !list.contains("被改名的公司"));
+}

@@ -6,15 +6,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use spotcheck_core::lists::{self as core_lists, HeaderMap, ListKind, Record};
+use spotcheck_core::lists::ListKind;
 use spotcheck_core::role::Permission;
+use spotcheck_store::agency;
 use spotcheck_store::firms::Page;
 use spotcheck_store::lists::{self, Outcome, Stored};
-use spotcheck_store::{agency, import};
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::records::Refusal;
 use crate::AppState;
 
 fn kind_of(s: &str) -> Result<ListKind, AppError> {
@@ -95,11 +96,9 @@ pub async fn save(
         .iter()
         .map(|c| fields.get(c.key).cloned().unwrap_or_default())
         .collect();
-    let today = (state.config.clock)().date_naive();
-    let ctx = import::context_for(&state.db, &user.agency, today).await?;
-    let record = match core_lists::parse_row(kind, &HeaderMap::template(kind), 1, &cells, &ctx) {
-        Ok(r) => r,
-        Err(errors) => {
+    let outcome = match crate::records::save(&state, &user, kind, &cells, None).await? {
+        Ok(o) => o,
+        Err(Refusal::Invalid(errors)) => {
             let problems: Vec<FieldProblem> = errors
                 .iter()
                 .map(|e| FieldProblem {
@@ -108,44 +107,14 @@ pub async fn save(
                     message: e.message(lang.into()),
                 })
                 .collect();
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(serde_json::json!({ "error": { "code": "invalid_record", "problems": problems } }))).into_response());
+            let body =
+                serde_json::json!({ "error": { "code": "invalid_record", "problems": problems } });
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
         }
-    };
-    let owner = match &record {
-        Record::Firm(f) => agency::by_code(&state.db, f.division.as_str())
-            .await?
-            .filter(|a| user.can_see(a))
-            .map(|a| a.id),
-        _ => None,
-    }
-    .unwrap_or(user.agency.id);
-    let mut tx = state.db.begin().await?;
-    if let Some((_, existing_owner)) = lists::existing(&mut tx, &record).await? {
-        let existing_owner = agency::by_id(&state.db, existing_owner)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if !user.can_see(&existing_owner) {
-            return Err(AppError::Forbidden);
-        }
-    }
-    let at = spotcheck_store::now();
-    let outcome = match lists::upsert(&mut tx, &user.account.username, owner, &record, at).await {
-        Ok(o) => o,
-        Err(spotcheck_store::StoreError::NotFound(_)) => {
+        Err(Refusal::UnknownReference | Refusal::KeyChanged) => {
             return Err(AppError::BadRequest("lists.unknown_reference"))
         }
-        Err(e) => return Err(e.into()),
     };
-    spotcheck_store::audit::append(
-        &mut tx,
-        at,
-        &user.account.username,
-        "list.record_saved",
-        &format!("{kind}:{}", outcome.id()),
-        serde_json::json!({ "record": record }),
-    )
-    .await?;
-    tx.commit().await?;
     let status = if matches!(outcome, Outcome::New(_)) {
         StatusCode::CREATED
     } else {

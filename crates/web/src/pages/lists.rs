@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
-use spotcheck_core::lists::{self as core_lists, HeaderMap, ListKind, Record};
+use spotcheck_core::lists::{self as core_lists, ListKind};
 use spotcheck_core::role::Permission;
 use spotcheck_store::import::{self, ImportInput, Rejection, Summary};
 use spotcheck_store::{agency, export, lists, upload};
@@ -19,6 +19,7 @@ use super::{render, urlencode, PageCtx};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
+use crate::records::Refusal;
 use crate::AppState;
 
 /// The largest file an import accepts through the web (the command line takes more).
@@ -94,6 +95,8 @@ struct ListPage {
     can_edit: bool,
     /// The day the list is shown as of, or empty for now.
     as_of: String,
+    /// The text searched for.
+    q: String,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +104,8 @@ pub struct PageQuery {
     after: Option<i64>,
     /// Show the list as it stood at the end of this day (YYYY-MM-DD).
     as_of: Option<String>,
+    /// Only records containing this text.
+    q: Option<String>,
 }
 
 pub async fn index(
@@ -122,19 +127,23 @@ pub async fn index(
     let as_of = as_of_day
         .and_then(|d| d.and_hms_opt(23, 59, 59))
         .map(|t| t.and_utc());
-    let page = lists::page_as_of(
+    let page = lists::search(
         &state.db,
         kind,
         user.scope_path(),
         as_of,
+        q.q.as_deref(),
         q.after,
         PAGE_SIZE,
     )
     .await?;
-    let as_of_param = as_of_day.map(|d| format!("&as_of={d}")).unwrap_or_default();
+    let text = q.q.clone().unwrap_or_default();
+    let as_of_param = as_of_day.map(|d| format!("&as_of={d}")).unwrap_or_default()
+        + &format!("&q={}", urlencode(&text));
     render(&ListPage {
         ctx: PageCtx::new(lang, Some(&user), &format!("/lists/{kind}")),
         as_of: as_of_day.map(|d| d.to_string()).unwrap_or_default(),
+        q: text,
         title: kind.name(lang.into()).to_string(),
         headers: headers(kind, lang),
         rows: page
@@ -299,70 +308,31 @@ async fn save(
                 .unwrap_or_default()
         })
         .collect();
-    let today = (state.config.clock)().date_naive();
-    let ctx = import::context_for(&state.db, &user.agency, today).await?;
-    let record = match core_lists::parse_row(kind, &HeaderMap::template(kind), 1, &values, &ctx) {
-        Ok(r) => r,
-        Err(errors) => {
-            let messages = errors.iter().map(|e| field_message(e, lang)).collect();
-            return form_page(user, lang, kind, id, &values, messages);
-        }
+    let editing = match id {
+        Some(id) => Some(
+            owned_record(state, user, kind, id)
+                .await?
+                .record
+                .natural_key(),
+        ),
+        None => None,
     };
-    if let Some(id) = id {
-        let stored = owned_record(state, user, kind, id).await?;
-        if stored.record.natural_key() != record.natural_key() {
-            let t = Tr::new(lang);
-            return form_page(
-                user,
-                lang,
-                kind,
-                Some(id),
-                &values,
-                vec![t.get("lists.key_changed").to_string()],
-            );
+    let t = Tr::new(lang);
+    let problems = match crate::records::save(state, user, kind, &values, editing.as_deref())
+        .await?
+    {
+        Ok(_) => {
+            return Ok((
+                StatusCode::SEE_OTHER,
+                [(LOCATION, format!("/lists/{kind}"))],
+            )
+                .into_response());
         }
-    }
-    let owner = match &record {
-        Record::Firm(f) => agency::by_code(&state.db, f.division.as_str())
-            .await?
-            .filter(|a| user.can_see(a))
-            .map(|a| a.id),
-        _ => None,
-    }
-    .unwrap_or(user.agency.id);
-    let at = spotcheck_store::now();
-    let mut tx = state.db.begin().await?;
-    let outcome = lists::upsert(&mut tx, &user.account.username, owner, &record, at).await;
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(spotcheck_store::StoreError::NotFound(_)) => {
-            let t = Tr::new(lang);
-            return form_page(
-                user,
-                lang,
-                kind,
-                id,
-                &values,
-                vec![t.get("lists.unknown_reference").to_string()],
-            );
-        }
-        Err(e) => return Err(e.into()),
+        Err(Refusal::Invalid(errors)) => errors.iter().map(|e| field_message(e, lang)).collect(),
+        Err(Refusal::KeyChanged) => vec![t.get("lists.key_changed").to_string()],
+        Err(Refusal::UnknownReference) => vec![t.get("lists.unknown_reference").to_string()],
     };
-    spotcheck_store::audit::append(
-        &mut tx,
-        at,
-        &user.account.username,
-        "list.record_saved",
-        &format!("{kind}:{}", outcome.id()),
-        serde_json::json!({ "record": record }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(LOCATION, format!("/lists/{kind}"))],
-    )
-        .into_response())
+    form_page(user, lang, kind, id, &values, problems)
 }
 
 /// A row error of a form: the form has no row numbers, so only the field and the reason.
@@ -444,17 +414,7 @@ async fn check_file(
     apply: bool,
     lang: Lang,
 ) -> Result<(Option<Summary>, Vec<String>, usize), AppError> {
-    let input = ImportInput {
-        kind,
-        agency: &user.agency,
-        file_name,
-        bytes,
-        today: (state.config.clock)().date_naive(),
-        limits: Limits {
-            max_bytes: MAX_UPLOAD_BYTES,
-            ..Limits::default()
-        },
-    };
+    let input = web_import(state, user, kind, file_name, bytes);
     Ok(
         match import::run(&state.db, &user.account.username, &input, apply, &|_| {}).await? {
             Ok(summary) => (Some(summary), Vec::new(), 0),
@@ -626,6 +586,27 @@ fn download(bytes: Vec<u8>, format: Format, name: &str) -> Response {
         .into_response()
 }
 
+/// An import of `bytes` by the caller's agency, with the web's size limit.
+fn web_import<'a>(
+    state: &AppState,
+    user: &'a CurrentUser,
+    kind: ListKind,
+    file_name: &'a str,
+    bytes: &'a [u8],
+) -> ImportInput<'a> {
+    ImportInput {
+        kind,
+        agency: &user.agency,
+        file_name,
+        bytes,
+        today: (state.config.clock)().date_naive(),
+        limits: Limits {
+            max_bytes: MAX_UPLOAD_BYTES,
+            ..Limits::default()
+        },
+    }
+}
+
 /// The error report of a refused import, as a spreadsheet.
 pub async fn import_errors(
     State(state): State<AppState>,
@@ -638,17 +619,7 @@ pub async fn import_errors(
     let up = upload::load(&state.db, &token, user.account.id)
         .await?
         .ok_or(AppError::BadRequest("lists.upload_expired"))?;
-    let input = ImportInput {
-        kind,
-        agency: &user.agency,
-        file_name: &up.file_name,
-        bytes: &up.content,
-        today: (state.config.clock)().date_naive(),
-        limits: Limits {
-            max_bytes: MAX_UPLOAD_BYTES,
-            ..Limits::default()
-        },
-    };
+    let input = web_import(&state, &user, kind, &up.file_name, &up.content);
     let lines = match import::run(&state.db, &user.account.username, &input, false, &|_| {}).await?
     {
         Err(Rejection::Rows { errors, .. }) => errors
