@@ -7,7 +7,7 @@ use spotcheck_store::audit::{self, ChainCheck};
 use spotcheck_store::{account, bootstrap, demo, token, Db};
 use spotcheck_web::{AppState, WebConfig};
 
-use crate::{AuditCommand, BenchCommand, Cli, Command, DrawCommand, TokenCommand};
+use crate::{AgencyCommand, AuditCommand, BenchCommand, Cli, Command, DrawCommand, TokenCommand};
 
 mod bench;
 mod lists;
@@ -137,6 +137,7 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench {
             command: BenchCommand::Lists { firms, repeat },
         } => bench::lists(&db, *firms, *repeat).await,
+        Command::Agency { command } => agency_command(&db, command).await,
         Command::Import {
             kind,
             file,
@@ -209,4 +210,57 @@ fn draw(command: &DrawCommand) -> ExitCode {
     print!("{}", outcome.stdout);
     eprint!("{}", outcome.stderr);
     ExitCode::from(outcome.exit_code)
+}
+
+async fn agency_command(db: &Db, command: &AgencyCommand) -> anyhow::Result<ExitCode> {
+    use spotcheck_core::agency::AgencyKind;
+    use spotcheck_core::division::DivisionCode;
+    match command {
+        AgencyCommand::List => {
+            for a in spotcheck_store::agency::all(db).await? {
+                let depth = a.path.matches('/').count().saturating_sub(1);
+                println!(
+                    "{}{}  {}  {}  {}",
+                    "  ".repeat(depth),
+                    a.code,
+                    a.kind,
+                    a.name_zh,
+                    a.name_en
+                );
+            }
+        }
+        AgencyCommand::Add {
+            code,
+            parent,
+            kind,
+            division,
+            name_zh,
+            name_en,
+        } => {
+            let Some(kind) = AgencyKind::parse(kind) else {
+                bail!("unknown kind {kind:?}: use zone_branch, district_branch, county_branch, section or brigade");
+            };
+            if kind == AgencyKind::CityDetachment {
+                bail!("there is one city detachment per installation; add branches, sections or brigades under it");
+            }
+            DivisionCode::parse(division)
+                .map_err(|e| anyhow::anyhow!("--division {division:?}: {e}"))?;
+            if code.trim().is_empty() || name_zh.trim().is_empty() || name_en.trim().is_empty() {
+                bail!("--code, --name-zh and --name-en must not be empty");
+            }
+            let new = spotcheck_store::agency::NewAgency {
+                code: code.trim(),
+                parent: Some(parent.trim()),
+                kind,
+                division_code: division.trim(),
+                name_zh: name_zh.trim(),
+                name_en: name_en.trim(),
+            };
+            let mut tx = db.begin().await?;
+            let added = spotcheck_store::agency::insert(&mut tx, "cli", &new).await?;
+            tx.commit().await?;
+            println!("added {} ({}) under {}", added.code, added.name_zh, parent);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -98,6 +98,11 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Agencies: add a development zone or another branch to the tree.
+    Agency {
+        #[command(subcommand)]
+        command: AgencyCommand,
+    },
     /// API tokens for programs calling the JSON API.
     Token {
         #[command(subcommand)]
@@ -126,6 +131,31 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         repeat: usize,
     },
+}
+
+#[derive(Subcommand)]
+pub enum AgencyCommand {
+    /// Add an agency under an existing one (audited).
+    Add {
+        /// Stable code, e.g. the zone's own GB/T 2260 code or `650100-etdz`.
+        #[arg(long)]
+        code: String,
+        /// Code of the parent agency.
+        #[arg(long, default_value = "650100")]
+        parent: String,
+        /// zone_branch | district_branch | county_branch | section | brigade
+        #[arg(long, default_value = "zone_branch")]
+        kind: String,
+        /// GB/T 2260 code of the territory.
+        #[arg(long)]
+        division: String,
+        #[arg(long)]
+        name_zh: String,
+        #[arg(long)]
+        name_en: String,
+    },
+    /// List the agency tree.
+    List,
 }
 
 #[derive(Subcommand)]

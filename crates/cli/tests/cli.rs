@@ -196,3 +196,50 @@ fn a_list_exported_as_a_template_imports_and_a_bad_file_is_refused_with_rows_nam
     assert!(csv.status.success());
     assert!(String::from_utf8_lossy(&csv.stdout).contains("统一社会信用代码"));
 }
+
+#[test]
+fn a_development_zone_is_added_under_the_city_and_refused_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "agency",
+        "add",
+        "--code",
+        "650100-etdz",
+        "--parent",
+        "650100",
+        "--kind",
+        "zone_branch",
+        "--division",
+        "650100",
+        "--name-zh",
+        "经济技术开发区分局",
+        "--name-en",
+        "Economic development zone branch",
+    ];
+    let out = spotcheck(dir.path(), &args);
+    assert!(out.status.success(), "{out:?}");
+    let list = stdout(&spotcheck(dir.path(), &["agency", "list"]));
+    assert!(
+        list.contains("  650100-etdz  zone_branch  经济技术开发区分局"),
+        "{list}"
+    );
+    let again = spotcheck(dir.path(), &args);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = spotcheck(
+        dir.path(),
+        &[
+            "agency",
+            "add",
+            "--code",
+            "x",
+            "--division",
+            "123",
+            "--name-zh",
+            "甲",
+            "--name-en",
+            "A",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -40,8 +40,32 @@ impl Agency {
 
 const COLUMNS: &str = "id, code, parent_id, kind, division_code, path, name_zh, name_en";
 
+/// A new agency, by its parent's code.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAgency<'a> {
+    pub code: &'a str,
+    pub parent: Option<&'a str>,
+    pub kind: AgencyKind,
+    pub division_code: &'a str,
+    pub name_zh: &'a str,
+    pub name_en: &'a str,
+}
+
+impl<'a> From<&'a AgencySeed> for NewAgency<'a> {
+    fn from(s: &'a AgencySeed) -> Self {
+        NewAgency {
+            code: s.code,
+            parent: s.parent,
+            kind: s.kind,
+            division_code: s.division_code,
+            name_zh: s.name_zh,
+            name_en: s.name_en,
+        }
+    }
+}
+
 /// Adds one agency under its parent (by code), recording it in the audit log.
-pub async fn insert(tx: &mut Tx, actor: &str, seed: &AgencySeed) -> Result<Agency> {
+pub async fn insert(tx: &mut Tx, actor: &str, seed: &NewAgency<'_>) -> Result<Agency> {
     let now = crate::now();
     let parent = match seed.parent {
         Some(code) => Some(
@@ -88,7 +112,7 @@ pub async fn ensure_tree(tx: &mut Tx, actor: &str, tree: &[AgencySeed]) -> Resul
     let mut added = 0;
     for seed in tree {
         if by_code_tx(tx, seed.code).await?.is_none() {
-            insert(tx, actor, seed).await?;
+            insert(tx, actor, &seed.into()).await?;
             added += 1;
         }
     }

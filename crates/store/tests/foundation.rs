@@ -321,7 +321,7 @@ async fn a_failed_transaction_leaves_no_trace_in_the_log() {
             let mut tx = t.db.begin().await.unwrap();
             let seed = &urumqi_agencies()[0];
             // The same code again violates the unique key: the whole transaction is dropped.
-            let dup = agency::insert(&mut tx, "test", seed).await;
+            let dup = agency::insert(&mut tx, "test", &seed.into()).await;
             assert!(matches!(
                 dup,
                 Err(spotcheck_store::StoreError::Duplicate(_))
