@@ -7,7 +7,10 @@ use spotcheck_store::audit::{self, ChainCheck};
 use spotcheck_store::{account, bootstrap, demo, token, Db};
 use spotcheck_web::{AppState, WebConfig};
 
-use crate::{AgencyCommand, AuditCommand, BenchCommand, Cli, Command, DrawCommand, TokenCommand};
+use crate::{
+    AccountCommand, AgencyCommand, AuditCommand, BenchCommand, Cli, Command, DrawCommand,
+    TokenCommand,
+};
 
 mod bench;
 mod lists;
@@ -138,6 +141,15 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
             command: BenchCommand::Lists { firms, repeat },
         } => bench::lists(&db, *firms, *repeat).await,
         Command::Agency { command } => agency_command(&db, command).await,
+        Command::Account {
+            command:
+                AccountCommand::Add {
+                    username,
+                    agency,
+                    role,
+                    name,
+                },
+        } => add_account(&db, username, agency, role, name).await,
         Command::Import {
             kind,
             file,
@@ -261,6 +273,47 @@ async fn agency_command(db: &Db, command: &AgencyCommand) -> anyhow::Result<Exit
             tx.commit().await?;
             println!("added {} ({}) under {}", added.code, added.name_zh, parent);
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn add_account(
+    db: &Db,
+    username: &str,
+    agency_code: &str,
+    role: &str,
+    name: &str,
+) -> anyhow::Result<ExitCode> {
+    use spotcheck_core::role::Role;
+    let Some(role) = Role::parse(role) else {
+        bail!("unknown role {role:?}: use system_admin, city_legal, city_complaints, city_office, district_admin, officer or auditor");
+    };
+    let Some(agency) = spotcheck_store::agency::by_code(db, agency_code).await? else {
+        bail!("no agency {agency_code:?}: `spotcheck agency list` shows the codes");
+    };
+    let username = username.trim();
+    if username.is_empty() || name.trim().is_empty() {
+        bail!("the username and --name must not be empty");
+    }
+    let (password, generated) = match std::env::var("SPOTCHECK_NEW_PASSWORD") {
+        Ok(p) if p.chars().count() >= 12 => (p, false),
+        Ok(_) => bail!("SPOTCHECK_NEW_PASSWORD must have at least 12 characters"),
+        Err(_) => (spotcheck_store::random_token()[..20].to_string(), true),
+    };
+    let mut tx = db.begin().await?;
+    let new = account::NewAccount {
+        username: username.to_string(),
+        display_name: name.trim().to_string(),
+        agency_id: agency.id,
+        role,
+        password: password.clone(),
+    };
+    account::create(&mut tx, "cli", new).await?;
+    tx.commit().await?;
+    println!("added {username} ({}) at {}", role.as_str(), agency.code);
+    if generated {
+        println!("password: {password}");
+        println!("Give it to the person in a safe way: it is shown only this once.");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -103,6 +103,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AgencyCommand,
     },
+    /// Accounts: add one for a person of an agency with a role.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
     /// API tokens for programs calling the JSON API.
     Token {
         #[command(subcommand)]
@@ -156,6 +161,24 @@ pub enum AgencyCommand {
     },
     /// List the agency tree.
     List,
+}
+
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// Add an account. The password comes from SPOTCHECK_NEW_PASSWORD, or a random one is
+    /// printed once.
+    Add {
+        username: String,
+        /// Code of the agency the person works for.
+        #[arg(long)]
+        agency: String,
+        /// system_admin | city_legal | city_complaints | city_office | district_admin | officer | auditor
+        #[arg(long)]
+        role: String,
+        /// The name shown in the pages.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -243,3 +243,46 @@ fn a_development_zone_is_added_under_the_city_and_refused_twice() {
     );
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn an_account_is_added_with_a_role_and_a_printed_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = spotcheck(
+        dir.path(),
+        &[
+            "account",
+            "add",
+            "wangfang",
+            "--agency",
+            "650103",
+            "--role",
+            "district_admin",
+            "--name",
+            "王芳",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(
+        text.contains("added wangfang (district_admin) at 650103"),
+        "{text}"
+    );
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("password: ") && l.len() == "password: ".len() + 20));
+    let again = spotcheck(
+        dir.path(),
+        &[
+            "account", "add", "wangfang", "--agency", "650103", "--role", "officer", "--name",
+            "王芳",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(2), "usernames are unique");
+    let bad = spotcheck(
+        dir.path(),
+        &[
+            "account", "add", "x", "--agency", "650103", "--role", "root", "--name", "X",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role"));
+}
