@@ -549,3 +549,25 @@ async fn a_record_of_another_jurisdiction_cannot_be_overwritten_by_a_form_or_the
     let (_, list) = app.get_text(&tianshan, "/firms?q=热力").await;
     assert!(list.contains("天山热力有限公司") && !list.contains("被改名的公司"));
 }
+
+#[tokio::test]
+async fn the_api_refuses_writes_that_carry_only_a_browser_session() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = logged_in(&app, "ts", "650102", Role::DistrictAdmin).await;
+    // Reading with the session works; writing needs a bearer token.
+    assert_eq!(
+        c.get(app.url("/api/v1/lists/firms"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let r = c
+        .post(app.url("/api/v1/lists/firms"))
+        .json(&serde_json::json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}

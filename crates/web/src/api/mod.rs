@@ -26,6 +26,29 @@ pub fn router() -> Router<AppState> {
         .route("/lists/{kind}", get(lists::page).post(lists::save))
         .route("/lists/{kind}/{id}", get(lists::one))
         .fallback(|| async { AppError::NotFound })
+        .layer(axum::middleware::from_fn(writes_need_a_token))
+}
+
+/// Changes through the API must carry a bearer token: a browser session (cookie) may read, but a
+/// write with only a cookie could be forged by another site, so it is refused.
+async fn writes_need_a_token(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let unsafe_method = !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let has_token = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    if unsafe_method && !has_token {
+        return AppError::Unauthorized.into_response();
+    }
+    next.run(req).await
 }
 
 #[derive(Serialize)]
