@@ -14,10 +14,14 @@ use crate::{
 
 mod bench;
 mod lists;
+mod plans;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // The draw commands are pure and need no database or runtime.
-    if let Command::Draw { command } = &cli.command {
+    if let Command::Draw {
+        command: command @ (DrawCommand::Run { .. } | DrawCommand::Verify { .. }),
+    } = &cli.command
+    {
         return Ok(draw(command));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -186,7 +190,8 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await
         }
-        Command::Draw { .. } => unreachable!("handled before the runtime starts"),
+        Command::Plan { command } => plans::plan(&db, command).await,
+        Command::Draw { command } => plans::draw_step(&db, command).await,
     }
 }
 
@@ -210,6 +215,7 @@ fn draw(command: &DrawCommand) -> ExitCode {
     let (path, run): (_, fn(&str) -> spotcheck_draw::CommandOutcome) = match command {
         DrawCommand::Run { input } => (input, spotcheck_draw::run_command),
         DrawCommand::Verify { record } => (record, spotcheck_draw::verify_command),
+        _ => unreachable!("only the pure draw commands come here"),
     };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,

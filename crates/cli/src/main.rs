@@ -118,6 +118,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Plans of the quarter's and the year's draws (R-DRAW).
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
     /// The verifiable draw (algorithm spotcheck-draw/v1).
     Draw {
         #[command(subcommand)]
@@ -207,6 +212,43 @@ pub enum DrawCommand {
     },
     /// Recompute a {"input", "output"} record; exit 0 when it agrees, 1 naming the differing field.
     Verify { record: PathBuf },
+    /// Step 1: freeze the plan's input as the lists stand now and print its hashes.
+    Freeze { plan: i64 },
+    /// Step 2: enter the public randomness (dice:<20+ digits> or drand:<chain>:<round>:<hex>).
+    Seed {
+        plan: i64,
+        #[arg(long)]
+        randomness: String,
+        /// A witness of the randomness (repeat for each).
+        #[arg(long = "witness", required = true)]
+        witnesses: Vec<String>,
+    },
+    /// Step 3: draw and dispatch the tasks.
+    Execute { plan: i64 },
+    /// Print the {"input", "output"} record of a plan's draw, for `draw verify`.
+    Export {
+        plan: i64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PlanCommand {
+    /// Create the plan of an agency: --kind key|special|general, --period 2026Q2 (or 2027 for general).
+    Create {
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        period: String,
+    },
+    /// List the plans with their due dates and draw state.
+    List {
+        #[arg(long)]
+        agency: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {

@@ -286,3 +286,69 @@ fn an_account_is_added_with_a_role_and_a_printed_password() {
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role"));
 }
+
+#[test]
+fn a_draw_runs_from_the_command_line_and_its_export_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(spotcheck(dir.path(), &["demo"]).status.success());
+    let created = stdout(&spotcheck(
+        dir.path(),
+        &[
+            "plan", "create", "--agency", "650102", "--kind", "key", "--period", "2026Q2",
+        ],
+    ));
+    let id = created
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_string();
+    let frozen = spotcheck(dir.path(), &["draw", "freeze", &id]);
+    assert!(stdout(&frozen).contains("population_sha256"), "{frozen:?}");
+    let bad = spotcheck(
+        dir.path(),
+        &[
+            "draw",
+            "seed",
+            &id,
+            "--randomness",
+            "dice:123",
+            "--witness",
+            "王芳",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let seeded = spotcheck(
+        dir.path(),
+        &[
+            "draw",
+            "seed",
+            &id,
+            "--randomness",
+            "dice:38172645091827364510",
+            "--witness",
+            "王芳",
+            "--witness",
+            "李军",
+        ],
+    );
+    assert!(seeded.status.success(), "{seeded:?}");
+    let executed = stdout(&spotcheck(dir.path(), &["draw", "execute", &id]));
+    assert!(executed.contains("tasks dispatched"), "{executed}");
+    let record = dir.path().join("record.json");
+    assert!(spotcheck(
+        dir.path(),
+        &["draw", "export", &id, "--out", record.to_str().unwrap()]
+    )
+    .status
+    .success());
+    let verify = spotcheck(dir.path(), &["draw", "verify", record.to_str().unwrap()]);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let listed = stdout(&spotcheck(dir.path(), &["plan", "list"]));
+    assert!(listed.contains("drawn "), "{listed}");
+}

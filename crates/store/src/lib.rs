@@ -11,6 +11,7 @@ pub mod agency;
 pub mod audit;
 pub mod bootstrap;
 pub mod demo;
+pub mod draws;
 pub mod export;
 pub mod filing;
 pub mod firms;

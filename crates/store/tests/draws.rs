@@ -1,0 +1,220 @@
+//! The fair draw procedure of DRAW.md on every available backend: freeze, randomness, draw,
+//! dispatch, and a record anyone can verify.
+
+use spotcheck_core::rules::RulesConfig;
+use spotcheck_store::demo::{self, DemoOptions};
+use spotcheck_store::draws::{self, PlanKind, Refusal};
+use spotcheck_store::testing::all_backends;
+use spotcheck_store::{agency, audit, bootstrap};
+
+const DICE: &str = "dice:38172645091827364510";
+
+#[tokio::test]
+async fn a_key_draw_goes_from_freeze_to_dispatch_and_its_record_verifies() {
+    for t in all_backends().await {
+        bootstrap::ensure_foundation(&t.db, Some("admin password 1"))
+            .await
+            .unwrap();
+        demo::load(&t.db, &DemoOptions::default(), &|_| {})
+            .await
+            .unwrap();
+        let tianshan = agency::by_code(&t.db, "650102").await.unwrap().unwrap();
+        let rules = RulesConfig::default();
+        let plan = draws::create_plan(
+            &t.db,
+            "tianshan",
+            &tianshan,
+            PlanKind::Key,
+            "2026Q2",
+            &rules,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            plan.due_on.to_string(),
+            "2026-03-25",
+            "R-DRAW-KEY-1: the 25th of the last month before"
+        );
+        let today = "2026-03-20".parse().unwrap();
+
+        // Randomness before the freeze is refused.
+        let early = draws::seed(&t.db, "tianshan", &plan, DICE, &["王芳".into()])
+            .await
+            .unwrap();
+        assert_eq!(early.unwrap_err(), Refusal::NotFrozen);
+        let frozen = draws::freeze(&t.db, "tianshan", &plan, &tianshan, today)
+            .await
+            .unwrap()
+            .unwrap();
+        let input: spotcheck_draw::DrawInput = serde_json::from_str(&frozen.input).unwrap();
+        assert!(input.population.len() > 10, "Tianshan's key units");
+        assert!(input.officers.len() >= 2);
+        assert_eq!(
+            frozen.population_sha256,
+            spotcheck_draw::population_sha256(&input.population)
+        );
+        let again = draws::freeze(&t.db, "tianshan", &plan, &tianshan, today)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.id, frozen.id, "the frozen input stays frozen");
+
+        let short = draws::seed(
+            &t.db,
+            "tianshan",
+            &plan,
+            "dice:1234567890123456789",
+            &["王芳".into()],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            short.unwrap_err(),
+            Refusal::BadRandomness,
+            "19 digits are too few"
+        );
+        let no_witness = draws::seed(&t.db, "tianshan", &plan, DICE, &[" ".into()])
+            .await
+            .unwrap();
+        assert_eq!(no_witness.unwrap_err(), Refusal::NoWitness);
+        assert_eq!(
+            draws::execute(&t.db, "tianshan", &plan)
+                .await
+                .unwrap()
+                .unwrap_err(),
+            Refusal::NotSeeded
+        );
+        draws::seed(
+            &t.db,
+            "tianshan",
+            &plan,
+            DICE,
+            &["王芳".into(), "李军".into()],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let twice = draws::seed(
+            &t.db,
+            "tianshan",
+            &plan,
+            "dice:99999999999999999999",
+            &["x".into()],
+        )
+        .await
+        .unwrap();
+        assert_eq!(twice.unwrap_err(), Refusal::AlreadySeeded);
+
+        // Two people press "draw" at once: one draw.
+        let (a, b) = tokio::join!(
+            draws::execute(&t.db, "a", &plan),
+            draws::execute(&t.db, "b", &plan)
+        );
+        let (a, b) = (a.unwrap().unwrap(), b.unwrap().unwrap());
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.result_sha256, b.result_sha256);
+        let output: spotcheck_draw::DrawOutput =
+            serde_json::from_str(a.output.as_deref().unwrap()).unwrap();
+        let n = input.population.len();
+        assert_eq!(
+            output.count,
+            std::cmp::max(n.div_ceil(5), n.div_ceil(3)).min(n) as u64,
+            "R-DRAW-KEY-2/3 for quarter 2 of 4"
+        );
+        assert_eq!(
+            draws::task_count(&t.db, a.id).await.unwrap(),
+            output.count as i64,
+            "one task per drawn unit"
+        );
+        assert_eq!(
+            draws::freeze(&t.db, "x", &plan, &tianshan, today)
+                .await
+                .unwrap()
+                .unwrap_err(),
+            Refusal::AlreadyDrawn
+        );
+
+        // Anyone can recompute the exported record.
+        let record = draws::export(&a).unwrap().unwrap();
+        let verdict = spotcheck_draw::verify_json(&record.to_string()).unwrap();
+        assert_eq!(verdict, spotcheck_draw::Verification::Agrees);
+        assert!(matches!(
+            audit::verify(&t.db).await.unwrap(),
+            audit::ChainCheck::Intact { .. }
+        ));
+    }
+}
+
+#[tokio::test]
+async fn the_next_quarters_key_draw_marks_units_drawn_this_year_and_withdraws_their_officers() {
+    for t in all_backends().await {
+        bootstrap::ensure_foundation(&t.db, Some("admin password 1"))
+            .await
+            .unwrap();
+        demo::load(&t.db, &DemoOptions::default(), &|_| {})
+            .await
+            .unwrap();
+        let midong = agency::by_code(&t.db, "650109").await.unwrap().unwrap();
+        let rules = RulesConfig::default();
+        let today = "2026-03-20".parse().unwrap();
+        let q2 = draws::create_plan(&t.db, "m", &midong, PlanKind::Key, "2026Q2", &rules)
+            .await
+            .unwrap()
+            .unwrap();
+        draws::freeze(&t.db, "m", &q2, &midong, today)
+            .await
+            .unwrap()
+            .unwrap();
+        draws::seed(&t.db, "m", &q2, DICE, &["w".into()])
+            .await
+            .unwrap()
+            .unwrap();
+        let first = draws::execute(&t.db, "m", &q2).await.unwrap().unwrap();
+        let drawn: spotcheck_draw::DrawOutput =
+            serde_json::from_str(first.output.as_deref().unwrap()).unwrap();
+
+        let q3 = draws::create_plan(&t.db, "m", &midong, PlanKind::Key, "2026Q3", &rules)
+            .await
+            .unwrap()
+            .unwrap();
+        let frozen = draws::freeze(&t.db, "m", &q3, &midong, today)
+            .await
+            .unwrap()
+            .unwrap();
+        let input: spotcheck_draw::DrawInput = serde_json::from_str(&frozen.input).unwrap();
+        for a in &drawn.selected {
+            let unit = input.population.iter().find(|u| u.id == a.unit).unwrap();
+            assert!(unit.inspected_this_year, "{} was drawn in Q2", a.unit);
+            for o in &a.officers {
+                assert!(
+                    input
+                        .conflicts
+                        .iter()
+                        .any(|c| &c.officer == o && c.unit == a.unit),
+                    "{o} withdraws from {}",
+                    a.unit
+                );
+            }
+        }
+        assert_eq!(
+            input
+                .population
+                .iter()
+                .filter(|u| u.inspected_this_year)
+                .count(),
+            drawn.selected.len()
+        );
+    }
+}
+
+#[test]
+fn randomness_has_one_of_the_two_published_forms() {
+    assert!(draws::randomness_is_valid(DICE));
+    assert!(!draws::randomness_is_valid("dice:1234"));
+    assert!(!draws::randomness_is_valid("dice:3817264509182736451x"));
+    let h = "a".repeat(64);
+    assert!(draws::randomness_is_valid(&format!("drand:{h}:123456:{h}")));
+    assert!(!draws::randomness_is_valid(&format!("drand:{h}::{h}")));
+    assert!(!draws::randomness_is_valid("38172645091827364510"));
+}
