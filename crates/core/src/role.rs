@@ -38,6 +38,8 @@ pub enum Permission {
     ReadAuditLog,
     /// Issue API tokens for oneself.
     UseApi,
+    /// Create plans and carry out their draws (freeze, randomness, draw) within the jurisdiction.
+    RunDraws,
 }
 
 impl Role {
@@ -90,6 +92,7 @@ impl Role {
             ManageAccounts => self == Role::SystemAdmin,
             ReadAuditLog => matches!(self, Role::SystemAdmin | Role::Auditor),
             UseApi => true,
+            RunDraws => matches!(self, Role::CityLegal | Role::DistrictAdmin),
         }
     }
 }

@@ -74,6 +74,9 @@ fn dynamic_role_duty_and_agency_kind_keys_are_translated() {
     for duty in spotcheck_core::calendar::DutyKind::ALL {
         assert!(zh.contains(&format!("duty.{}", duty.as_str())), "{duty:?}");
     }
+    for plan in ["key", "special", "general"] {
+        assert!(zh.contains(&format!("plan.kind_{plan}")), "{plan}");
+    }
     for kind in spotcheck_core::agency::AgencyKind::ALL {
         assert!(
             zh.contains(&format!("agency_kind.{}", kind.as_str())),

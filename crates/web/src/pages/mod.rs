@@ -3,6 +3,7 @@
 mod agencies;
 mod firms;
 mod lists;
+mod plans;
 mod registry_admin;
 pub use agencies::visible_agencies;
 mod home;
@@ -31,6 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}", get(agencies::show))
         .route("/firms", get(firms::index))
         .route("/firms/{id}", get(firms::show))
+        .route("/plans", get(plans::index).post(plans::create))
+        .route("/plans/{id}", get(plans::show))
+        .route("/plans/{id}/{step}", post(plans::step))
         .route("/lists", get(lists::overview))
         .route(
             "/filings",

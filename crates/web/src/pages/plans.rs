@@ -1,0 +1,312 @@
+//! Plans and their fair draws in the browser (R-DRAW, DRAW.md): the plans of the jurisdiction
+//! with their due dates, and one plan's page with the three steps (freeze, public randomness,
+//! draw) and, once drawn, the drawn firms and teams (confidential until the quarter's
+//! disclosure: only the agency's own users see them).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header::LOCATION;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use spotcheck_core::role::Permission;
+use spotcheck_store::agency;
+use spotcheck_store::draws::{self, DrawRecord, Plan, PlanKind, Refusal};
+
+use super::{render, visible_agencies, PageCtx};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
+use crate::AppState;
+
+/// A plan as the list shows it.
+struct PlanRow {
+    id: i64,
+    agency: String,
+    kind_key: String,
+    period: String,
+    due_on: NaiveDate,
+    state_key: &'static str,
+    overdue: bool,
+}
+
+fn state_key(d: Option<&DrawRecord>) -> &'static str {
+    match d {
+        None => "plan.state_open",
+        Some(d) if d.output.is_some() => "plan.state_drawn",
+        Some(d) if d.randomness.is_some() => "plan.state_seeded",
+        Some(_) => "plan.state_frozen",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plans.html")]
+struct PlansPage {
+    ctx: PageCtx,
+    rows: Vec<PlanRow>,
+    can_run: bool,
+    agencies: Vec<(String, String)>,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    user.require(Permission::ViewRegistry)?;
+    let today = (state.config.clock)().date_naive();
+    let visible = visible_agencies(&state, &user).await?;
+    let mut rows = Vec::new();
+    for p in draws::plans(&state.db, user.scope_path()).await? {
+        let latest = draws::latest_draw(&state.db, p.id).await?;
+        let key = state_key(latest.as_ref());
+        rows.push(PlanRow {
+            agency: visible
+                .iter()
+                .find(|a| a.id == p.agency_id)
+                .map(|a| a.name(lang.code()).to_string())
+                .unwrap_or_default(),
+            kind_key: format!("plan.kind_{}", p.kind),
+            overdue: key != "plan.state_drawn" && p.due_on < today,
+            id: p.id,
+            period: p.period,
+            due_on: p.due_on,
+            state_key: key,
+        });
+    }
+    let agencies = visible
+        .iter()
+        .filter(|a| a.kind().is_some_and(|k| k.is_jurisdiction()))
+        .map(|a| (a.code.clone(), a.name(lang.code()).to_string()))
+        .collect();
+    render(&PlansPage {
+        ctx: PageCtx::new(lang, Some(&user), "/plans"),
+        rows,
+        can_run: user.role.may(Permission::RunDraws),
+        agencies,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    csrf: String,
+    agency: String,
+    kind: String,
+    period: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::RunDraws)?;
+    let agency = agency::by_code(&state.db, &f.agency)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !user.can_see(&agency) {
+        return Err(AppError::Forbidden);
+    }
+    let kind = PlanKind::parse(&f.kind).ok_or(AppError::BadRequest("plan.bad_period"))?;
+    match draws::create_plan(
+        &state.db,
+        &user.account.username,
+        &agency,
+        kind,
+        f.period.trim(),
+        &state.config.rules,
+    )
+    .await?
+    {
+        Ok(p) => Ok((
+            StatusCode::SEE_OTHER,
+            [(LOCATION, format!("/plans/{}", p.id))],
+        )
+            .into_response()),
+        Err(_) => Err(AppError::BadRequest("plan.bad_period")),
+    }
+}
+
+/// One drawn firm and its team.
+struct Drawn {
+    unit: String,
+    officers: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    ctx: PageCtx,
+    plan: Plan,
+    agency: String,
+    kind_key: String,
+    state_key: &'static str,
+    draw: Option<DrawRecord>,
+    units: usize,
+    officers: usize,
+    conflicts: usize,
+    drawn: Vec<Drawn>,
+    can_run: bool,
+    message: Option<String>,
+}
+
+async fn plan_in_scope(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<(Plan, agency::Agency), AppError> {
+    let plan = draws::plan(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let owner = agency::by_id(&state.db, plan.agency_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !user.can_see(&owner) {
+        return Err(AppError::Forbidden);
+    }
+    Ok((plan, owner))
+}
+
+async fn plan_page(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    id: i64,
+    message: Option<String>,
+) -> Result<Response, AppError> {
+    let (plan, owner) = plan_in_scope(state, user, id).await?;
+    let draw = draws::latest_draw(&state.db, plan.id).await?;
+    let (mut units, mut officers, mut conflicts) = (0, 0, 0);
+    if let Some(d) = &draw {
+        if let Ok(input) = serde_json::from_str::<spotcheck_draw::DrawInput>(&d.input) {
+            (units, officers, conflicts) = (
+                input.population.len(),
+                input.officers.len(),
+                input.conflicts.len(),
+            );
+        }
+    }
+    let drawn = draw
+        .as_ref()
+        .and_then(|d| d.output.as_deref())
+        .and_then(|o| serde_json::from_str::<spotcheck_draw::DrawOutput>(o).ok())
+        .map(|o| {
+            o.selected
+                .into_iter()
+                .map(|a| Drawn {
+                    unit: a.unit,
+                    officers: a.officers.join("、"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = if message.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut response = render(&PlanPage {
+        ctx: PageCtx::new(lang, Some(user), &format!("/plans/{id}")),
+        agency: owner.name(lang.code()).to_string(),
+        kind_key: format!("plan.kind_{}", plan.kind),
+        state_key: state_key(draw.as_ref()),
+        can_run: user.role.may(Permission::RunDraws) && user.can_see(&owner),
+        plan,
+        draw,
+        units,
+        officers,
+        conflicts,
+        drawn,
+        message,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ViewRegistry)?;
+    plan_page(&state, &user, lang, id, None).await
+}
+
+fn refusal_key(r: &Refusal) -> &'static str {
+    match r {
+        Refusal::BadPeriod(_) => "plan.bad_period",
+        Refusal::AlreadyDrawn => "plan.already_drawn",
+        Refusal::NotFrozen => "plan.not_frozen",
+        Refusal::AlreadySeeded => "plan.already_seeded",
+        Refusal::NotSeeded => "plan.not_seeded",
+        Refusal::BadRandomness => "plan.bad_randomness",
+        Refusal::NoWitness => "plan.no_witness",
+        Refusal::TooFewOfficers { .. } => "plan.too_few_officers",
+        Refusal::Engine(_) => "plan.engine",
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    csrf: String,
+    #[serde(default)]
+    randomness: String,
+    #[serde(default)]
+    witnesses: String,
+}
+
+/// One step of the procedure: `freeze`, `seed` or `execute`.
+pub async fn step(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    user: CurrentUser,
+    Path((id, step)): Path<(i64, String)>,
+    Form(f): Form<StepForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::RunDraws)?;
+    let (plan, owner) = plan_in_scope(&state, &user, id).await?;
+    let actor = user.account.username.as_str();
+    let outcome = match step.as_str() {
+        "freeze" => draws::freeze(
+            &state.db,
+            actor,
+            &plan,
+            &owner,
+            (state.config.clock)().date_naive(),
+        )
+        .await?
+        .map(|_| ()),
+        "seed" => {
+            let witnesses: Vec<String> = f
+                .witnesses
+                .split(['\n', ',', '，', '、'])
+                .map(|w| w.trim().to_string())
+                .filter(|w| !w.is_empty())
+                .collect();
+            draws::seed(&state.db, actor, &plan, &f.randomness, &witnesses)
+                .await?
+                .map(|_| ())
+        }
+        "execute" => draws::execute(&state.db, actor, &plan).await?.map(|_| ()),
+        _ => return Err(AppError::NotFound),
+    };
+    match outcome {
+        Ok(()) => Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/plans/{id}"))]).into_response()),
+        Err(refusal) => {
+            let t = Tr::new(lang);
+            plan_page(
+                &state,
+                &user,
+                lang,
+                id,
+                Some(t.get(refusal_key(&refusal)).to_string()),
+            )
+            .await
+        }
+    }
+}

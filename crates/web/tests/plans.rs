@@ -1,0 +1,129 @@
+//! A district runs a fair draw in the browser's shoes: plan, freeze, randomness, draw.
+
+mod common;
+
+use common::{csrf_of, TestApp};
+use spotcheck_store::demo::{self, DEMO_PASSWORD};
+use spotcheck_store::testing::{all_backends, sqlite};
+
+async fn demo_app(db: spotcheck_store::testing::TestDb) -> TestApp {
+    let app = TestApp::spawn(db).await;
+    demo::load(&app.db, &Default::default(), &|_| {})
+        .await
+        .unwrap();
+    app
+}
+
+#[tokio::test]
+async fn a_district_admin_plans_freezes_seeds_and_draws() {
+    for db in all_backends().await {
+        let app = demo_app(db).await;
+        let c = TestApp::client();
+        app.login(&c, "tianshan", DEMO_PASSWORD).await;
+        let (_, page) = app.get_text(&c, "/plans").await;
+        let csrf = csrf_of(&page);
+        let r = c
+            .post(app.url("/plans"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("agency", "650102"),
+                ("kind", "key"),
+                ("period", "2026Q2"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let plan = r.headers()["location"].to_str().unwrap().to_string();
+        let step = |name: &'static str, extra: Vec<(&'static str, String)>| {
+            let mut form = vec![("csrf", csrf.clone())];
+            form.extend(extra);
+            c.post(app.url(&format!("{plan}/{name}")))
+                .form(&form)
+                .send()
+        };
+        assert_eq!(
+            step(
+                "seed",
+                vec![
+                    ("randomness", "dice:38172645091827364510".into()),
+                    ("witnesses", "王芳".into())
+                ]
+            )
+            .await
+            .unwrap()
+            .status(),
+            422,
+            "not frozen yet"
+        );
+        assert_eq!(step("freeze", vec![]).await.unwrap().status(), 303);
+        let (_, frozen) = app.get_text(&c, &plan).await;
+        assert!(frozen.contains("population_sha256") && frozen.contains("id=\"randomness-input\""));
+        let short = step(
+            "seed",
+            vec![
+                ("randomness", "dice:123".into()),
+                ("witnesses", "王芳".into()),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(short.status(), 422);
+        assert!(short.text().await.unwrap().contains("至少 20 位数字"));
+        assert_eq!(
+            step(
+                "seed",
+                vec![
+                    ("randomness", "dice:38172645091827364510".into()),
+                    ("witnesses", "王芳、李军".into())
+                ]
+            )
+            .await
+            .unwrap()
+            .status(),
+            303
+        );
+        assert_eq!(step("execute", vec![]).await.unwrap().status(), 303);
+        let (_, drawn) = app.get_text(&c, &plan).await;
+        assert!(
+            drawn.contains("id=\"result-sha\"") && drawn.matches("<tr><td data-label").count() > 0,
+            "the drawn firms and teams"
+        );
+
+        // Another district sees nothing of it; an officer cannot run a draw.
+        let other = TestApp::client();
+        app.login(&other, "midong", DEMO_PASSWORD).await;
+        assert_eq!(app.get_text(&other, &plan).await.0, 403);
+        let officer = TestApp::client();
+        app.login(&officer, "officer", DEMO_PASSWORD).await;
+        let (_, own) = app.get_text(&officer, &plan).await;
+        let r = officer
+            .post(app.url(&format!("{plan}/execute")))
+            .form(&[("csrf", csrf_of(&own))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+}
+
+#[tokio::test]
+async fn a_plan_with_a_wrong_period_is_refused_with_the_format_to_use() {
+    let app = demo_app(sqlite().await).await;
+    let c = TestApp::client();
+    app.login(&c, "tianshan", DEMO_PASSWORD).await;
+    let (_, page) = app.get_text(&c, "/plans").await;
+    let r = c
+        .post(app.url("/plans"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("agency", "650102"),
+            ("kind", "key"),
+            ("period", "2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("2026Q2"));
+}
