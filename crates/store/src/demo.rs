@@ -121,6 +121,13 @@ const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
     ("officer", "650102", Role::Officer, "天山区执法人员 艾力"),
 ];
 
+async fn account_id_of(db: &Db, username: &str) -> Result<i64> {
+    account::by_username(db, username)
+        .await?
+        .map(|a| a.id)
+        .ok_or_else(|| StoreError::NotFound(format!("account {username}")))
+}
+
 /// Writes one record; 1 when it was new.
 async fn put(
     tx: &mut crate::Tx,
@@ -260,6 +267,17 @@ pub async fn load(
         .await?;
         tx.commit().await?;
         summary.accounts += 1;
+    }
+    // The demo officer account is the first officer of Tianshan, so "my tasks" has content once
+    // Tianshan draws.
+    let tianshan = agency_id("650102")?;
+    if let Some(first) = crate::registry::officers_of(db, tianshan).await?.first() {
+        if crate::tasks::officer_of_account(db, account_id_of(db, "officer").await?)
+            .await?
+            .is_none()
+        {
+            crate::tasks::link_account(db, "officer", &first.certificate_no).await?;
+        }
     }
     Ok(summary)
 }

@@ -21,6 +21,7 @@ pub mod lists;
 pub mod registry;
 pub mod session;
 pub mod special;
+pub mod tasks;
 pub mod testing;
 pub mod token;
 pub mod upload;

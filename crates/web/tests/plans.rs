@@ -127,3 +127,87 @@ async fn a_plan_with_a_wrong_period_is_refused_with_the_format_to_use() {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("2026Q2"));
 }
+
+#[tokio::test]
+async fn an_officer_sees_the_tasks_dealt_to_them_soonest_first_with_a_map_link() {
+    for db in all_backends().await {
+        let app = demo_app(db).await;
+        let officer = TestApp::client();
+        app.login(&officer, "officer", DEMO_PASSWORD).await;
+        let (_, before) = app.get_text(&officer, "/tasks").await;
+        assert!(before.contains("id=\"no-tasks\""));
+        // Tianshan draws its key units for 2026Q2 (through the store, as the CLI does).
+        let tianshan = spotcheck_store::agency::by_code(&app.db, "650102")
+            .await
+            .unwrap()
+            .unwrap();
+        let rules = spotcheck_core::rules::RulesConfig::default();
+        use spotcheck_store::draws;
+        let plan = draws::create_plan(
+            &app.db,
+            "t",
+            &tianshan,
+            draws::PlanKind::Key,
+            "2026Q2",
+            &rules,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        draws::freeze(
+            &app.db,
+            "t",
+            &plan,
+            &tianshan,
+            "2026-03-20".parse().unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        draws::seed(
+            &app.db,
+            "t",
+            &plan,
+            "dice:38172645091827364510",
+            &["w".into()],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let drawn = draws::execute(&app.db, "t", &plan).await.unwrap().unwrap();
+        let output: spotcheck_draw::DrawOutput =
+            serde_json::from_str(drawn.output.as_deref().unwrap()).unwrap();
+        let me = spotcheck_store::tasks::officer_of_account(
+            &app.db,
+            spotcheck_store::account::by_username(&app.db, "officer")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let mine = output
+            .selected
+            .iter()
+            .filter(|a| a.officers.contains(&me))
+            .count();
+        let (_, page) = app.get_text(&officer, "/tasks").await;
+        assert_eq!(
+            page.matches("<li class=\"card").count(),
+            mine,
+            "exactly the tasks dealt to this officer"
+        );
+        if mine > 0 {
+            assert!(page.contains("href=\"geo:"));
+        }
+        let admin = TestApp::client();
+        app.login(&admin, "tianshan", DEMO_PASSWORD).await;
+        assert!(app
+            .get_text(&admin, "/tasks")
+            .await
+            .1
+            .contains("id=\"not-linked\""));
+    }
+}

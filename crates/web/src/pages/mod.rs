@@ -5,6 +5,7 @@ mod firms;
 mod lists;
 mod plans;
 mod registry_admin;
+mod tasks;
 pub use agencies::visible_agencies;
 mod home;
 mod login;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}", get(agencies::show))
         .route("/firms", get(firms::index))
         .route("/firms/{id}", get(firms::show))
+        .route("/tasks", get(tasks::mine))
         .route("/plans", get(plans::index).post(plans::create))
         .route("/plans/{id}", get(plans::show))
         .route("/plans/{id}/{step}", post(plans::step))
