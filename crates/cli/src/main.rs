@@ -225,6 +225,18 @@ pub enum DrawCommand {
     },
     /// Step 3: draw and dispatch the tasks.
     Execute { plan: i64 },
+    /// Start a redraw of a drawn plan: a written reason and another person's approval.
+    Redraw {
+        plan: i64,
+        #[arg(long)]
+        reason: String,
+        /// Username of the approver (not yourself; may run draws in this jurisdiction).
+        #[arg(long)]
+        approver: String,
+        /// Your username (the command line acts for a person).
+        #[arg(long)]
+        by: String,
+    },
     /// Print the {"input", "output"} record of a plan's draw, for `draw verify`.
     Export {
         plan: i64,

@@ -83,6 +83,12 @@ pub enum Refusal {
     TooFewOfficers { officers: usize, team_size: usize },
     #[error("the draw engine refused the input: {0}")]
     Engine(String),
+    #[error("a redraw replaces a draw: this plan has not been drawn")]
+    NothingToRedraw,
+    #[error("a redraw needs a written reason")]
+    RedrawNeedsReason,
+    #[error("a redraw needs the approval of another person who may run draws here")]
+    RedrawNeedsApprover,
 }
 
 /// The rule and due date of a plan from the rules configuration (Urumqi values by default).
@@ -243,10 +249,15 @@ pub struct DrawRecord {
     pub result_sha256: Option<String>,
     pub executed_at: Option<DateTime<Utc>>,
     pub executed_by: Option<String>,
+    /// The attempt this one replaces, why, and who approved it (a redraw is never silent).
+    pub redraw_of: Option<i64>,
+    pub redraw_reason: Option<String>,
+    pub approved_by: Option<String>,
 }
 
 const DRAW_COLUMNS: &str = "id, plan_id, attempt, label, input, population_sha256, officers_sha256, conflicts_sha256, \
-    frozen_at, frozen_by, randomness, witnesses, seeded_at, seeded_by, output, result_sha256, executed_at, executed_by";
+    frozen_at, frozen_by, randomness, witnesses, seeded_at, seeded_by, output, result_sha256, executed_at, executed_by, \
+    redraw_of, redraw_reason, approved_by";
 
 /// The latest attempt of a plan.
 pub async fn latest_draw(db: &Db, plan_id: i64) -> Result<Option<DrawRecord>> {
@@ -291,6 +302,26 @@ pub async fn freeze(
             Ok(existing)
         });
     }
+    freeze_attempt(db, actor, plan, agency, today, 1, None).await
+}
+
+/// A redraw's link to the attempt it replaces.
+struct Replacing<'a> {
+    draw_id: i64,
+    reason: &'a str,
+    approver: &'a str,
+}
+
+/// Freezes attempt `attempt` of the plan; a redraw also cancels the tasks of the draw it replaces.
+async fn freeze_attempt(
+    db: &Db,
+    actor: &str,
+    plan: &Plan,
+    agency: &Agency,
+    today: NaiveDate,
+    attempt: i64,
+    replacing: Option<Replacing<'_>>,
+) -> Result<std::result::Result<DrawRecord, Refusal>> {
     let rule: Rule = parse(&plan.rule)?;
     let scope = format!("{}%", agency.path);
     let year = plan.period.get(..4).unwrap_or("").to_string();
@@ -298,7 +329,7 @@ pub async fn freeze(
         let sql = match plan.kind.as_str() {
             // R-DRAW-KEY-3: a key unit drawn earlier this year counts as inspected this year.
             "key" => "SELECT f.credit_code, EXISTS (SELECT 1 FROM task t JOIN draw_record d ON d.id = t.draw_id \
-                      JOIN plan q ON q.id = d.plan_id WHERE t.firm_id = f.id AND q.kind = 'key' \
+                      JOIN plan q ON q.id = d.plan_id WHERE t.firm_id = f.id AND t.status <> 'cancelled' AND q.kind = 'key' \
                       AND q.agency_id = $2 AND q.period LIKE $3) \
                       FROM firm f JOIN agency a ON a.id = f.agency_id \
                       WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key' ORDER BY f.credit_code",
@@ -337,7 +368,7 @@ pub async fn freeze(
     let previous: Vec<(String, String)> = on_db!(db, |p| {
         sqlx::query_as(
         "SELECT f.credit_code, t.officers FROM task t JOIN firm f ON f.id = t.firm_id JOIN agency a ON a.id = t.agency_id \
-         WHERE a.path LIKE $1 AND t.id = (SELECT MAX(u.id) FROM task u WHERE u.firm_id = t.firm_id)"
+         WHERE a.path LIKE $1 AND t.id = (SELECT MAX(u.id) FROM task u WHERE u.firm_id = t.firm_id AND u.status <> 'cancelled')"
     )
     .bind(&scope)
     .fetch_all(p)
@@ -382,8 +413,9 @@ pub async fn freeze(
     let at = crate::now();
     let mut tx = db.begin().await?;
     let sql = format!(
-        "INSERT INTO draw_record (plan_id, attempt, label, input, population_sha256, officers_sha256, conflicts_sha256, frozen_at, frozen_by) \
-         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (plan_id, attempt) DO NOTHING RETURNING {DRAW_COLUMNS}"
+        "INSERT INTO draw_record (plan_id, attempt, label, input, population_sha256, officers_sha256, conflicts_sha256, \
+         frozen_at, frozen_by, redraw_of, redraw_reason, approved_by) \
+         VALUES ($1, $9, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12) ON CONFLICT (plan_id, attempt) DO NOTHING RETURNING {DRAW_COLUMNS}"
     );
     let record: Option<DrawRecord> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
         .bind(plan.id)
@@ -394,6 +426,10 @@ pub async fn freeze(
         .bind(&hashes.2)
         .bind(at)
         .bind(actor)
+        .bind(attempt)
+        .bind(replacing.as_ref().map(|r| r.draw_id))
+        .bind(replacing.as_ref().map(|r| r.reason))
+        .bind(replacing.as_ref().map(|r| r.approver))
         .fetch_optional(&mut *c)
         .await?);
     let Some(record) = record else {
@@ -401,6 +437,24 @@ pub async fn freeze(
         drop(tx);
         return Ok(latest_draw(db, plan.id).await?.ok_or(Refusal::NotFrozen));
     };
+    if let Some(r) = &replacing {
+        on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE task SET status = 'cancelled' WHERE draw_id = $1"
+        )
+        .bind(r.draw_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        audit::append(
+            &mut tx,
+            at,
+            actor,
+            "draw.redraw",
+            &format!("draw:{}", record.id),
+            serde_json::json!({ "replaces": r.draw_id, "reason": r.reason, "approved_by": r.approver }),
+        )
+        .await?;
+    }
     audit::append(
         &mut tx,
         at,
@@ -413,6 +467,71 @@ pub async fn freeze(
     .await?;
     tx.commit().await?;
     Ok(Ok(record))
+}
+
+/// Starts a redraw of a drawn plan (DRAW.md step 5): a new attempt, frozen anew, that names the
+/// draw it replaces, the written reason and the approver (another person who may run draws in
+/// this jurisdiction). The replaced draw and its record stay; its tasks are cancelled.
+pub async fn redraw(
+    db: &Db,
+    actor: &str,
+    plan: &Plan,
+    agency: &Agency,
+    today: NaiveDate,
+    reason: &str,
+    approver: &str,
+) -> Result<std::result::Result<DrawRecord, Refusal>> {
+    let reason = reason.trim();
+    if reason.chars().count() < 4 {
+        return Ok(Err(Refusal::RedrawNeedsReason));
+    }
+    let approver = approver.trim();
+    let approving = crate::account::by_username(db, approver).await?;
+    let may_approve = match &approving {
+        Some(a) if a.username != actor && a.active => {
+            let approver_agency = crate::agency::by_id(db, a.agency_id).await?;
+            let role = a
+                .role()
+                .filter(|r| r.may(spotcheck_core::role::Permission::RunDraws));
+            role.is_some_and(|r| {
+                r.is_city_wide() || approver_agency.is_some_and(|g| g.contains(agency))
+            })
+        }
+        _ => false,
+    };
+    if !may_approve {
+        return Ok(Err(Refusal::RedrawNeedsApprover));
+    }
+    let Some(latest) = latest_draw(db, plan.id).await? else {
+        return Ok(Err(Refusal::NothingToRedraw));
+    };
+    if latest.output.is_none() {
+        return Ok(Err(Refusal::NothingToRedraw));
+    }
+    let replacing = Replacing {
+        draw_id: latest.id,
+        reason,
+        approver,
+    };
+    freeze_attempt(
+        db,
+        actor,
+        plan,
+        agency,
+        today,
+        latest.attempt + 1,
+        Some(replacing),
+    )
+    .await
+}
+
+/// All attempts of a plan, first to last.
+pub async fn attempts(db: &Db, plan_id: i64) -> Result<Vec<DrawRecord>> {
+    let sql = format!("SELECT {DRAW_COLUMNS} FROM draw_record WHERE plan_id = $1 ORDER BY attempt");
+    Ok(on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(plan_id)
+        .fetch_all(p)
+        .await?))
 }
 
 /// True when `randomness` has one of the two forms of DRAW.md, long enough to be unguessable.

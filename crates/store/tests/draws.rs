@@ -218,3 +218,132 @@ fn randomness_has_one_of_the_two_published_forms() {
     assert!(!draws::randomness_is_valid(&format!("drand:{h}::{h}")));
     assert!(!draws::randomness_is_valid("38172645091827364510"));
 }
+
+#[tokio::test]
+async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
+    for t in all_backends().await {
+        bootstrap::ensure_foundation(&t.db, Some("admin password 1"))
+            .await
+            .unwrap();
+        demo::load(&t.db, &DemoOptions::default(), &|_| {})
+            .await
+            .unwrap();
+        let tianshan = agency::by_code(&t.db, "650102").await.unwrap().unwrap();
+        let rules = RulesConfig::default();
+        let today = "2026-03-20".parse().unwrap();
+        let plan = draws::create_plan(
+            &t.db,
+            "tianshan",
+            &tianshan,
+            PlanKind::Key,
+            "2026Q2",
+            &rules,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            draws::redraw(
+                &t.db,
+                "tianshan",
+                &plan,
+                &tianshan,
+                today,
+                "某执法人员病休",
+                "legal"
+            )
+            .await
+            .unwrap()
+            .unwrap_err(),
+            Refusal::NothingToRedraw
+        );
+        draws::freeze(&t.db, "tianshan", &plan, &tianshan, today)
+            .await
+            .unwrap()
+            .unwrap();
+        draws::seed(&t.db, "tianshan", &plan, DICE, &["w".into()])
+            .await
+            .unwrap()
+            .unwrap();
+        let first = draws::execute(&t.db, "tianshan", &plan)
+            .await
+            .unwrap()
+            .unwrap();
+
+        let no_reason = draws::redraw(&t.db, "tianshan", &plan, &tianshan, today, " ", "legal")
+            .await
+            .unwrap();
+        assert_eq!(no_reason.unwrap_err(), Refusal::RedrawNeedsReason);
+        let self_approved = draws::redraw(
+            &t.db,
+            "tianshan",
+            &plan,
+            &tianshan,
+            today,
+            "名单有误需重抽",
+            "tianshan",
+        )
+        .await
+        .unwrap();
+        assert_eq!(self_approved.unwrap_err(), Refusal::RedrawNeedsApprover);
+        let other_district = draws::redraw(
+            &t.db,
+            "tianshan",
+            &plan,
+            &tianshan,
+            today,
+            "名单有误需重抽",
+            "midong",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            other_district.unwrap_err(),
+            Refusal::RedrawNeedsApprover,
+            "Midong cannot approve for Tianshan"
+        );
+
+        let second = draws::redraw(
+            &t.db,
+            "tianshan",
+            &plan,
+            &tianshan,
+            today,
+            "名单有误需重抽",
+            "legal",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!((second.attempt, second.redraw_of), (2, Some(first.id)));
+        assert_eq!(second.approved_by.as_deref(), Some("legal"));
+        draws::seed(
+            &t.db,
+            "tianshan",
+            &plan,
+            "dice:99887766554433221100",
+            &["w".into()],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let second = draws::execute(&t.db, "tianshan", &plan)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(second.result_sha256, first.result_sha256);
+        let attempts = draws::attempts(&t.db, plan.id).await.unwrap();
+        assert_eq!(attempts.len(), 2, "the replaced draw stays visible");
+        for a in &attempts {
+            let record = draws::export(a).unwrap().unwrap();
+            assert_eq!(
+                spotcheck_draw::verify_json(&record.to_string()).unwrap(),
+                spotcheck_draw::Verification::Agrees
+            );
+        }
+        assert!(matches!(
+            audit::verify(&t.db).await.unwrap(),
+            audit::ChainCheck::Intact { .. }
+        ));
+    }
+}

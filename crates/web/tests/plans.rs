@@ -211,3 +211,67 @@ async fn an_officer_sees_the_tasks_dealt_to_them_soonest_first_with_a_map_link()
             .contains("id=\"not-linked\""));
     }
 }
+
+#[tokio::test]
+async fn a_redraw_in_the_browser_needs_an_approver_and_shows_the_replaced_draw() {
+    let app = demo_app(sqlite().await).await;
+    let c = TestApp::client();
+    app.login(&c, "tianshan", DEMO_PASSWORD).await;
+    let (_, page) = app.get_text(&c, "/plans").await;
+    let csrf = csrf_of(&page);
+    let r = c
+        .post(app.url("/plans"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("agency", "650102"),
+            ("kind", "key"),
+            ("period", "2026Q2"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let plan = r.headers()["location"].to_str().unwrap().to_string();
+    let post = |step: &'static str, form: Vec<(&'static str, &'static str)>| {
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend(form);
+        c.post(app.url(&format!("{plan}/{step}"))).form(&all).send()
+    };
+    post("freeze", vec![]).await.unwrap();
+    post(
+        "seed",
+        vec![
+            ("randomness", "dice:38172645091827364510"),
+            ("witnesses", "王芳"),
+        ],
+    )
+    .await
+    .unwrap();
+    post("execute", vec![]).await.unwrap();
+    let refused = post(
+        "redraw",
+        vec![("reason", "执法人员病休"), ("approver", "tianshan")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("另一名"));
+    assert_eq!(
+        post(
+            "redraw",
+            vec![("reason", "执法人员病休"), ("approver", "legal")]
+        )
+        .await
+        .unwrap()
+        .status(),
+        303
+    );
+    let (_, page) = app.get_text(&c, &plan).await;
+    assert!(
+        page.contains("id=\"replaced\"") && page.contains("执法人员病休"),
+        "the replaced draw and the reason stay visible"
+    );
+    assert!(
+        page.contains("id=\"randomness-input\""),
+        "the new attempt waits for its own randomness"
+    );
+}

@@ -110,6 +110,26 @@ pub async fn draw_step(db: &Db, command: &DrawCommand) -> anyhow::Result<ExitCod
                 d.result_sha256.unwrap_or_default()
             );
         }
+        DrawCommand::Redraw {
+            plan,
+            reason,
+            approver,
+            by,
+        } => {
+            let plan = load_plan(db, *plan).await?;
+            let agency = agency::by_id(db, plan.agency_id)
+                .await?
+                .context("the plan's agency")?;
+            let today = chrono::Local::now().date_naive();
+            let d = draws::redraw(db, by, &plan, &agency, today, reason, approver)
+                .await?
+                .map_err(|r| anyhow::anyhow!("{r}"))?;
+            println!(
+                "redraw attempt {} of {} frozen; enter new randomness, then execute",
+                d.attempt, d.label
+            );
+            println!("population_sha256 {}", d.population_sha256);
+        }
         DrawCommand::Export { plan, out } => {
             let plan = load_plan(db, *plan).await?;
             let d = draws::latest_draw(db, plan.id)

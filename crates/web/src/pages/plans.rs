@@ -151,6 +151,8 @@ struct PlanPage {
     drawn: Vec<Drawn>,
     can_run: bool,
     message: Option<String>,
+    /// Earlier attempts this plan's draw replaced, oldest first.
+    replaced: Vec<DrawRecord>,
 }
 
 async fn plan_in_scope(
@@ -178,7 +180,9 @@ async fn plan_page(
     message: Option<String>,
 ) -> Result<Response, AppError> {
     let (plan, owner) = plan_in_scope(state, user, id).await?;
-    let draw = draws::latest_draw(&state.db, plan.id).await?;
+    let mut attempts = draws::attempts(&state.db, plan.id).await?;
+    let draw = attempts.pop();
+    let replaced = attempts;
     let (mut units, mut officers, mut conflicts) = (0, 0, 0);
     if let Some(d) = &draw {
         if let Ok(input) = serde_json::from_str::<spotcheck_draw::DrawInput>(&d.input) {
@@ -221,6 +225,7 @@ async fn plan_page(
         conflicts,
         drawn,
         message,
+        replaced,
     })?;
     *response.status_mut() = status;
     Ok(response)
@@ -247,6 +252,9 @@ fn refusal_key(r: &Refusal) -> &'static str {
         Refusal::NoWitness => "plan.no_witness",
         Refusal::TooFewOfficers { .. } => "plan.too_few_officers",
         Refusal::Engine(_) => "plan.engine",
+        Refusal::NothingToRedraw => "plan.nothing_to_redraw",
+        Refusal::RedrawNeedsReason => "plan.redraw_needs_reason",
+        Refusal::RedrawNeedsApprover => "plan.redraw_needs_approver",
     }
 }
 
@@ -257,6 +265,10 @@ pub struct StepForm {
     randomness: String,
     #[serde(default)]
     witnesses: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    approver: String,
 }
 
 /// One step of the procedure: `freeze`, `seed` or `execute`.
@@ -293,6 +305,20 @@ pub async fn step(
                 .map(|_| ())
         }
         "execute" => draws::execute(&state.db, actor, &plan).await?.map(|_| ()),
+        "redraw" => {
+            let today = (state.config.clock)().date_naive();
+            draws::redraw(
+                &state.db,
+                actor,
+                &plan,
+                &owner,
+                today,
+                &f.reason,
+                &f.approver,
+            )
+            .await?
+            .map(|_| ())
+        }
         _ => return Err(AppError::NotFound),
     };
     match outcome {
