@@ -484,23 +484,34 @@ pub async fn import_preview(
         &bytes,
     )
     .await?;
-    let status = if errors.is_empty() {
+    let outcome = ImportOutcome {
+        file_name,
+        applied: false,
+        summary,
+        errors,
+        more_errors,
+        token,
+    };
+    import_result_page(&user, lang, kind, outcome)
+}
+
+/// The import page with what a preview or an import found: 422 when the file was refused.
+fn import_result_page(
+    user: &CurrentUser,
+    lang: Lang,
+    kind: ListKind,
+    outcome: ImportOutcome,
+) -> Result<Response, AppError> {
+    let status = if outcome.errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let mut response = render(&ImportPage {
-        ctx: PageCtx::new(lang, Some(&user), &format!("/lists/{kind}/import")),
+        ctx: PageCtx::new(lang, Some(user), &format!("/lists/{kind}/import")),
         title: kind.name(lang.into()).to_string(),
         kind: kind.as_str().into(),
-        outcome: Some(ImportOutcome {
-            file_name,
-            applied: false,
-            summary,
-            errors,
-            more_errors,
-            token,
-        }),
+        outcome: Some(outcome),
     })?;
     *response.status_mut() = status;
     Ok(response)
@@ -534,26 +545,15 @@ pub async fn import_apply(
     if summary.is_some() {
         upload::remove(&state.db, &f.token).await?;
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+    let outcome = ImportOutcome {
+        file_name: up.file_name,
+        applied: summary.is_some(),
+        summary,
+        errors,
+        more_errors,
+        token: f.token,
     };
-    let mut response = render(&ImportPage {
-        ctx: PageCtx::new(lang, Some(&user), &format!("/lists/{kind}/import")),
-        title: kind.name(lang.into()).to_string(),
-        kind: kind.as_str().into(),
-        outcome: Some(ImportOutcome {
-            file_name: up.file_name,
-            applied: summary.is_some(),
-            summary,
-            errors,
-            more_errors,
-            token: f.token,
-        }),
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    import_result_page(&user, lang, kind, outcome)
 }
 
 #[derive(Deserialize)]
