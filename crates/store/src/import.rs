@@ -56,7 +56,11 @@ pub async fn context_for(
     agency: &Agency,
     today: NaiveDate,
 ) -> Result<ValidationContext<'static>> {
-    let all = agency::all(db).await?;
+    Ok(context_in(&agency::all(db).await?, agency, today))
+}
+
+/// As [`context_for`], from the agency tree already read.
+fn context_in(all: &[Agency], agency: &Agency, today: NaiveDate) -> ValidationContext<'static> {
     let within: Vec<&Agency> = all.iter().filter(|a| agency.contains(a)).collect();
     let districts = within
         .iter()
@@ -76,7 +80,7 @@ pub async fn context_for(
                 .map(|d| (d, name))
         })
         .collect();
-    Ok(ValidationContext {
+    ValidationContext {
         districts,
         industry: IndustryTable::gbt4754_2017(),
         default_year: Year::containing(today),
@@ -86,7 +90,7 @@ pub async fn context_for(
             .iter()
             .map(|a| (a.code.clone(), a.name_zh.clone()))
             .collect(),
-    })
+    }
 }
 
 /// Checks the file and, when `apply`, writes it in one transaction. A file with any problem is
@@ -103,7 +107,9 @@ pub async fn run(
         Ok(t) => t,
         Err(e) => return Ok(Err(Rejection::File(e))),
     };
-    let ctx = context_for(db, input.agency, input.today).await?;
+    // The agency tree is read once: for the checks and for who owns what.
+    let agencies = agency::all(db).await?;
+    let ctx = context_in(&agencies, input.agency, input.today);
     let rows = table.rows().map(|r| (r.number, r.cells));
     let parsed = match lists::parse_table(input.kind, &table.headers, rows, &ctx) {
         Ok(p) => p,
@@ -111,7 +117,6 @@ pub async fn run(
     };
     let row_count = parsed.records.len() + parsed.errors.len();
     let mut errors = parsed.errors;
-    let agencies = agency::all(db).await?;
     let by_division: HashMap<&str, &Agency> = agencies
         .iter()
         .filter(|a| a.kind().is_some_and(|k| k.is_jurisdiction()))

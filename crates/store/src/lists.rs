@@ -370,23 +370,11 @@ pub async fn page(
     after_id: Option<i64>,
     limit: i64,
 ) -> Result<crate::firms::Page<Stored>> {
-    page_as_of(db, kind, path_prefix, None, after_id, limit).await
+    search(db, kind, path_prefix, None, None, after_id, limit).await
 }
 
-/// As [`page`], but the list as it stood at `as_of` when given (R-LIST: the state a draw used
-/// stays reproducible).
-pub async fn page_as_of(
-    db: &Db,
-    kind: ListKind,
-    path_prefix: &str,
-    as_of: Option<DateTime<Utc>>,
-    after_id: Option<i64>,
-    limit: i64,
-) -> Result<crate::firms::Page<Stored>> {
-    search(db, kind, path_prefix, as_of, None, after_id, limit).await
-}
-
-/// As [`page_as_of`], keeping only the records whose text contains `text` (any field). The lists
+/// As [`page`], as the list stood at `as_of` when given (R-LIST: the state a draw used stays
+/// reproducible), keeping only the records whose text contains `text` (any field). The lists
 /// other than firms are small (hundreds to thousands of rows per agency), so a scan is fine;
 /// firms have an indexed search of their own ([`crate::firms::search`]).
 pub async fn search(
