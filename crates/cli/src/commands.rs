@@ -15,6 +15,7 @@ use crate::{
 mod bench;
 mod lists;
 mod plans;
+mod tasks;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // The draw commands are pure and need no database or runtime.
@@ -192,6 +193,8 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Plan { command } => plans::plan(&db, command).await,
         Command::Draw { command } => plans::draw_step(&db, command).await,
+        Command::Task { command } => tasks::task(&db, command).await,
+        Command::Conflict { command } => tasks::conflict(&db, command).await,
     }
 }
 

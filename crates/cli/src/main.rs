@@ -128,6 +128,16 @@ pub enum Command {
         #[command(subcommand)]
         command: DrawCommand,
     },
+    /// Dispatched tasks: list an officer's, reassign one.
+    Task {
+        #[command(subcommand)]
+        command: TaskCommand,
+    },
+    /// Declared conflicts of interest (回避).
+    Conflict {
+        #[command(subcommand)]
+        command: ConflictCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -255,11 +265,76 @@ pub enum PlanCommand {
         kind: String,
         #[arg(long)]
         period: String,
+        /// Share drawn, in percent (key, special); at least the configured minimum.
+        #[arg(long)]
+        rate: Option<u32>,
+        /// Objects per officer (general); at least the configured ratio.
+        #[arg(long)]
+        per_officer: Option<u32>,
+        /// Officers per team; at least the configured team size.
+        #[arg(long)]
+        team_size: Option<u32>,
     },
     /// List the plans with their due dates and draw state.
     List {
         #[arg(long)]
         agency: Option<String>,
+    },
+    /// The year's draws of an agency against the rules (R-DRAW-KEY-2/3, R-DRAW-GEN-2, R-DRAW-SPC-2).
+    Compliance {
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        year: i32,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TaskCommand {
+    /// The tasks of an officer (by certificate number), soonest due first.
+    List {
+        #[arg(long)]
+        officer: String,
+    },
+    /// Replace an officer of a task by one drawn at random among the eligible (audited).
+    Reassign {
+        task: i64,
+        /// Certificate number of the officer who leaves the team.
+        #[arg(long)]
+        officer: String,
+        #[arg(long)]
+        reason: String,
+        /// Your username (the command line acts for a person).
+        #[arg(long)]
+        by: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConflictCommand {
+    /// Declare that an officer must not inspect a firm (回避).
+    Declare {
+        /// Certificate number of the officer.
+        #[arg(long)]
+        officer: String,
+        /// Unified social credit code of the firm.
+        #[arg(long)]
+        firm: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// List the declarations of an agency's officers.
+    List {
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Withdraw a declaration (it stays on record).
+    Withdraw {
+        id: i64,
+        #[arg(long)]
+        by: String,
     },
 }
 

@@ -89,6 +89,49 @@ pub enum Refusal {
     RedrawNeedsReason,
     #[error("a redraw needs the approval of another person who may run draws here")]
     RedrawNeedsApprover,
+    #[error("{rule}: the rate or ratio {given} is below the minimum {minimum}")]
+    BelowMinimum {
+        rule: &'static str,
+        minimum: u32,
+        given: u32,
+    },
+    #[error("{rule}: the rate {given} is above the maximum {maximum}")]
+    AboveMaximum {
+        rule: &'static str,
+        maximum: u32,
+        given: u32,
+    },
+    #[error("R-DRAW-2R: teams of {given} are smaller than the minimum {minimum}")]
+    TeamTooSmall { minimum: u32, given: u32 },
+    #[error("the drand chain {0} is not known; use the League of Entropy mainnet or quicknet")]
+    UnknownChain(String),
+    #[error("the drand round was published at or before the freeze ({0}); take a later round")]
+    RoundBeforeFreeze(DateTime<Utc>),
+    #[error("the drand round will only be published at {0}; wait for it")]
+    RoundInFuture(DateTime<Utc>),
+}
+
+/// Rule parameters a plan may set instead of the agency's defaults: stricter is allowed, looser
+/// is refused with the rule it would break.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PlanParams {
+    /// Key or special plans: the share drawn, in percent.
+    pub rate_percent: Option<u32>,
+    /// General plans: objects per officer.
+    pub objects_per_officer: Option<u32>,
+    /// Officers per team.
+    pub team_size: Option<u32>,
+}
+
+/// SQL: whether firm `f` counts as inspected this year under R-DRAW-KEY-3 for agency `$2` and
+/// year pattern `$3` (`2026%`): drawn by a key plan of the year, or inspected (form submitted or
+/// accepted) on a task of another of the year's plans.
+macro_rules! inspected_this_year {
+    () => {
+        "EXISTS (SELECT 1 FROM task t JOIN draw_record d ON d.id = t.draw_id JOIN plan q ON q.id = d.plan_id \
+         WHERE t.firm_id = f.id AND t.status <> 'cancelled' AND (q.kind = 'key' OR t.status IN ('submitted', 'accepted')) \
+         AND q.agency_id = $2 AND q.period LIKE $3)"
+    };
 }
 
 /// The rule and due date of a plan from the rules configuration (Urumqi values by default).
@@ -97,38 +140,64 @@ fn rule_for(
     period: &str,
     agency: &Agency,
     rules: &RulesConfig,
+    params: &PlanParams,
 ) -> std::result::Result<(Rule, NaiveDate), Refusal> {
     let bad = || Refusal::BadPeriod(period.to_string());
+    let at_least = |rule: &'static str, minimum: u32, given: Option<u32>| match given {
+        Some(given) if given < minimum => Err(Refusal::BelowMinimum {
+            rule,
+            minimum,
+            given,
+        }),
+        given => Ok(given.unwrap_or(minimum)),
+    };
     Ok(match kind {
         PlanKind::Key => {
             let q = Quarter::parse(period).map_err(|_| bad())?;
             // R-DRAW-KEY-2 (rate per quarter) and R-DRAW-KEY-3 (all by the last quarter).
+            let rate = at_least("R-DRAW-KEY-2", rules.key_rate_percent, params.rate_percent)?;
+            if rate > 100 {
+                return Err(Refusal::AboveMaximum {
+                    rule: "R-DRAW-KEY-2",
+                    maximum: 100,
+                    given: rate,
+                });
+            }
             let rule = Rule::Key {
                 quarter: q.q(),
                 quarters_in_year: 4,
-                rate_percent: rules.key_rate_percent,
+                rate_percent: rate,
             };
             (rule, Duty::KeyDraw(q.into()).due_date(rules))
         }
         PlanKind::Special => {
             let q = Quarter::parse(period).map_err(|_| bad())?;
-            // R-DRAW-SPC-2: at least the lower bound of the 50%-60% range.
+            // R-DRAW-SPC-2: within the 50%-60% range, its lower bound by default.
+            let rate = at_least(
+                "R-DRAW-SPC-2",
+                rules.special_rate_min_percent,
+                params.rate_percent,
+            )?;
+            if rate > rules.special_rate_max_percent {
+                return Err(Refusal::AboveMaximum {
+                    rule: "R-DRAW-SPC-2",
+                    maximum: rules.special_rate_max_percent,
+                    given: rate,
+                });
+            }
             (
-                Rule::Special {
-                    rate_percent: rules.special_rate_min_percent,
-                },
+                Rule::Special { rate_percent: rate },
                 Duty::SpecialDraw(q.into()).due_date(rules),
             )
         }
         PlanKind::General => {
             let y = Year::parse(period).map_err(|_| bad())?;
             // R-DRAW-GEN-2: objects per officer, 1:5 at city level, 1:10 at district level.
-            let city = agency.kind().is_some_and(|k| k.is_city_level());
-            let per_officer = if city {
-                rules.general_objects_per_officer_city
-            } else {
-                rules.general_objects_per_officer_district
-            };
+            let per_officer = at_least(
+                "R-DRAW-GEN-2",
+                general_ratio(agency, rules),
+                params.objects_per_officer,
+            )?;
             (
                 Rule::General {
                     objects_per_officer: u64::from(per_officer),
@@ -139,7 +208,17 @@ fn rule_for(
     })
 }
 
-/// Creates the plan of `kind` for `period` (or returns the existing one).
+/// R-DRAW-GEN-2: the minimum objects per officer of the agency's level.
+pub fn general_ratio(agency: &Agency, rules: &RulesConfig) -> u32 {
+    if agency.kind().is_some_and(|k| k.is_city_level()) {
+        rules.general_objects_per_officer_city
+    } else {
+        rules.general_objects_per_officer_district
+    }
+}
+
+/// Creates the plan of `kind` for `period` with the agency's rule parameters, or stricter ones
+/// from `params` (or returns the existing plan). Looser parameters are refused with the rule.
 pub async fn create_plan(
     db: &Db,
     actor: &str,
@@ -147,11 +226,20 @@ pub async fn create_plan(
     kind: PlanKind,
     period: &str,
     rules: &RulesConfig,
+    params: &PlanParams,
 ) -> Result<std::result::Result<Plan, Refusal>> {
-    let (rule, due) = match rule_for(kind, period, agency, rules) {
+    let (rule, due) = match rule_for(kind, period, agency, rules, params) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
     };
+    // R-DRAW-2R: at least two officers per inspection (the configured team size).
+    let team_size = params.team_size.unwrap_or(rules.team_size);
+    if team_size < rules.team_size {
+        return Ok(Err(Refusal::TeamTooSmall {
+            minimum: rules.team_size,
+            given: team_size,
+        }));
+    }
     let rule = serde_json::to_string(&rule).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let at = crate::now();
     let mut tx = db.begin().await?;
@@ -164,7 +252,7 @@ pub async fn create_plan(
         .bind(kind.as_str())
         .bind(period)
         .bind(&rule)
-        .bind(i64::from(rules.team_size))
+        .bind(i64::from(team_size))
         .bind(due)
         .bind(at)
         .bind(actor)
@@ -327,12 +415,11 @@ async fn freeze_attempt(
     let year = plan.period.get(..4).unwrap_or("").to_string();
     let population: Vec<(String, bool)> = on_db!(db, |p| {
         let sql = match plan.kind.as_str() {
-            // R-DRAW-KEY-3: a key unit drawn earlier this year counts as inspected this year.
-            "key" => "SELECT f.credit_code, EXISTS (SELECT 1 FROM task t JOIN draw_record d ON d.id = t.draw_id \
-                      JOIN plan q ON q.id = d.plan_id WHERE t.firm_id = f.id AND t.status <> 'cancelled' AND q.kind = 'key' \
-                      AND q.agency_id = $2 AND q.period LIKE $3) \
+            // R-DRAW-KEY-3: a key unit drawn earlier this year by a key plan, or inspected this
+            // year on a task of another plan (a completed inspection), counts as inspected.
+            "key" => concat!("SELECT f.credit_code, ", inspected_this_year!(), " \
                       FROM firm f JOIN agency a ON a.id = f.agency_id \
-                      WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key' ORDER BY f.credit_code",
+                      WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key' ORDER BY f.credit_code"),
             // R-DRAW-SPC-1/3: firms with an open special supervision reason.
             "special" => "SELECT f.credit_code, FALSE FROM firm f JOIN agency a ON a.id = f.agency_id \
                           WHERE a.path LIKE $1 AND f.status = 'active' AND EXISTS \
@@ -374,21 +461,24 @@ async fn freeze_attempt(
     .fetch_all(p)
     .await?
     });
+    // Declared conflicts of interest (回避) that still stand.
+    let declared = crate::conflicts::pairs_in(db, &agency.path).await?;
     let in_pool: std::collections::HashSet<&str> = officers.iter().map(String::as_str).collect();
     let in_population: std::collections::HashSet<&str> =
         population.iter().map(|(c, _)| c.as_str()).collect();
-    let mut conflicts = Vec::new();
+    let mut pairs = std::collections::BTreeSet::new();
     for (unit, team) in &previous {
         let team: Vec<String> = parse(team)?;
-        for officer in team {
-            if in_pool.contains(officer.as_str()) && in_population.contains(unit.as_str()) {
-                conflicts.push(Conflict {
-                    officer,
-                    unit: unit.clone(),
-                });
-            }
-        }
+        pairs.extend(team.into_iter().map(|officer| (officer, unit.clone())));
     }
+    pairs.extend(declared);
+    let conflicts: Vec<Conflict> = pairs
+        .into_iter()
+        .filter(|(officer, unit)| {
+            in_pool.contains(officer.as_str()) && in_population.contains(unit.as_str())
+        })
+        .map(|(officer, unit)| Conflict { officer, unit })
+        .collect();
     let input = DrawInput {
         algorithm: spotcheck_draw::ALGORITHM.to_string(),
         seed: String::new(),
@@ -551,6 +641,59 @@ pub fn randomness_is_valid(randomness: &str) -> bool {
     false
 }
 
+/// The public drand chains whose rounds may seed a draw: chain hash, genesis (Unix seconds) and
+/// period (seconds), as the League of Entropy publishes them at `/{chain}/info`.
+const DRAND_CHAINS: [(&str, i64, i64); 2] = [
+    // mainnet ("default"), a round every 30 s
+    (
+        "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce",
+        1_595_431_050,
+        30,
+    ),
+    // quicknet, a round every 3 s
+    (
+        "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+        1_692_803_367,
+        3,
+    ),
+];
+
+/// For each known chain, the first round published after `frozen_at` and its time: the round
+/// the people at the draw wait for and read off the beacon (DRAW.md step 2).
+pub fn drand_rounds_after(frozen_at: DateTime<Utc>) -> Vec<(&'static str, i64, DateTime<Utc>)> {
+    DRAND_CHAINS
+        .iter()
+        .filter_map(|(hash, genesis, period)| {
+            let round = (frozen_at.timestamp() - genesis).div_euclid(*period) + 2;
+            let at = DateTime::from_timestamp(genesis + (round - 1) * period, 0)?;
+            Some((*hash, round, at))
+        })
+        .collect()
+}
+
+/// How far a round's time may lie ahead of this server's clock (clocks differ a little).
+const DRAND_CLOCK_SKEW_SECONDS: i64 = 60;
+
+/// When a drand round of `randomness` (`drand:<chain>:<round>:<value>`) was published; `None`
+/// for dice. An unknown chain is refused: its rounds' times cannot be checked.
+pub fn drand_round_time(randomness: &str) -> Option<std::result::Result<DateTime<Utc>, Refusal>> {
+    let rest = randomness.strip_prefix("drand:")?;
+    let mut parts = rest.split(':');
+    let (chain, round) = (parts.next()?, parts.next()?.parse::<i64>().ok()?);
+    let Some((_, genesis, period)) = DRAND_CHAINS.iter().find(|(hash, ..)| *hash == chain) else {
+        return Some(Err(Refusal::UnknownChain(chain.to_string())));
+    };
+    let seconds = round
+        .checked_sub(1)
+        .and_then(|r| r.checked_mul(*period))
+        .and_then(|s| s.checked_add(*genesis));
+    Some(
+        seconds
+            .and_then(|s| DateTime::from_timestamp(s, 0))
+            .ok_or(Refusal::BadRandomness),
+    )
+}
+
 /// Records the public randomness and its witnesses (step 2). It can only follow the freeze, whose
 /// hashes were recorded first; it is entered once.
 pub async fn seed(
@@ -576,6 +719,19 @@ pub async fn seed(
         return Ok(Err(Refusal::NotFrozen));
     };
     let at = crate::now();
+    // DRAW.md step 2: a beacon round must be published after the freeze, and already exist.
+    match drand_round_time(randomness) {
+        Some(Err(refusal)) => return Ok(Err(refusal)),
+        Some(Ok(published)) if published <= record.frozen_at => {
+            return Ok(Err(Refusal::RoundBeforeFreeze(published)))
+        }
+        Some(Ok(published))
+            if published > at + chrono::Duration::seconds(DRAND_CLOCK_SKEW_SECONDS) =>
+        {
+            return Ok(Err(Refusal::RoundInFuture(published)))
+        }
+        _ => {}
+    }
     let mut tx = db.begin().await?;
     let changed = on_tx!(&mut tx, |c| {
         sqlx::query(
@@ -715,4 +871,207 @@ pub async fn task_count(db: &Db, draw_id: i64) -> Result<i64> {
     .bind(draw_id)
     .fetch_one(p)
     .await?))
+}
+
+/// How a period's draw stands against its rule (R-DRAW-KEY-2, R-DRAW-SPC-2, R-DRAW-GEN-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// Drawn, within the rule.
+    Met,
+    /// Drawn, fewer than the rule asks.
+    Short,
+    /// Drawn, more than the rule's upper bound.
+    Over,
+    /// Not drawn yet, not yet due.
+    Pending,
+    /// Not drawn and past its due date.
+    Overdue,
+}
+
+impl Standing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Met => "met",
+            Standing::Short => "short",
+            Standing::Over => "over",
+            Standing::Pending => "pending",
+            Standing::Overdue => "overdue",
+        }
+    }
+}
+
+/// One plan's line of the compliance table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComplianceRow {
+    pub kind: PlanKind,
+    pub period: String,
+    pub plan_id: Option<i64>,
+    pub due_on: NaiveDate,
+    /// Units in the frozen pool (key units, special sources, general units).
+    pub population: u64,
+    /// Officers in the frozen pool (the base of R-DRAW-GEN-2).
+    pub officers: u64,
+    pub drawn: Option<u64>,
+    /// The fewest the rule allows.
+    pub required: u64,
+    /// The most the rule allows, where it sets one (R-DRAW-SPC-2).
+    pub maximum: Option<u64>,
+    pub standing: Standing,
+}
+
+/// An agency's year against the draw rules: each quarter's key and special draws, the general
+/// draw, and the key units not drawn yet (R-DRAW-KEY-3).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compliance {
+    pub year: i32,
+    pub rows: Vec<ComplianceRow>,
+    pub key_units: u64,
+    /// Key units neither drawn by a key plan nor inspected this year: (credit code, name).
+    pub key_not_drawn: Vec<(String, String)>,
+}
+
+/// The plans a year asks of every agency, with their due dates (R-DRAW-KEY-1, R-DRAW-SPC-1,
+/// R-DRAW-GEN-1): each quarter's key and special plans, and the year's general plan.
+pub fn plans_due(year: Year, rules: &RulesConfig) -> Vec<(PlanKind, String, NaiveDate)> {
+    let mut wanted = Vec::new();
+    for q in year.quarters() {
+        wanted.push((
+            PlanKind::Key,
+            q.to_string(),
+            Duty::KeyDraw(q.into()).due_date(rules),
+        ));
+        wanted.push((
+            PlanKind::Special,
+            q.to_string(),
+            Duty::SpecialDraw(q.into()).due_date(rules),
+        ));
+    }
+    wanted.push((
+        PlanKind::General,
+        year.to_string(),
+        Duty::GeneralDraw(year).due_date(rules),
+    ));
+    wanted
+}
+
+/// The plans of the agencies under `path_prefix` as (agency id, kind, period, plan id, drawn):
+/// drawn when the latest attempt has a result (a redraw in progress is not drawn).
+pub async fn plan_states(
+    db: &Db,
+    path_prefix: &str,
+) -> Result<Vec<(i64, String, String, i64, bool)>> {
+    Ok(on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT p.agency_id, p.kind, p.period, p.id, EXISTS (SELECT 1 FROM draw_record d WHERE d.plan_id = p.id \
+         AND d.output IS NOT NULL AND d.attempt = (SELECT MAX(e.attempt) FROM draw_record e WHERE e.plan_id = p.id)) \
+         FROM plan p JOIN agency a ON a.id = p.agency_id WHERE a.path LIKE $1"
+    )
+    .bind(format!("{path_prefix}%"))
+    .fetch_all(p)
+    .await?
+    }))
+}
+
+/// The figures of the executed draw of a plan: (units, officers, drawn).
+async fn drawn_figures(db: &Db, plan: &Plan) -> Result<Option<(u64, u64, u64)>> {
+    let Some(record) = latest_draw(db, plan.id).await? else {
+        return Ok(None);
+    };
+    let Some(output) = record.output.as_deref() else {
+        return Ok(None);
+    };
+    let input: DrawInput = parse(&record.input)?;
+    let output: DrawOutput = parse(output)?;
+    Ok(Some((
+        input.population.len() as u64,
+        input.officers.len() as u64,
+        output.count,
+    )))
+}
+
+fn percent_of(n: u64, percent: u32) -> u64 {
+    (n * u64::from(percent)).div_ceil(100)
+}
+
+/// The compliance table of `agency` for `year`, judged against the agency's minimum rules (not
+/// against the plans' own parameters), on `today`.
+pub async fn compliance(
+    db: &Db,
+    agency: &Agency,
+    year: Year,
+    rules: &RulesConfig,
+    today: NaiveDate,
+) -> Result<Compliance> {
+    let mut rows = Vec::new();
+    for (kind, period, due_on) in plans_due(year, rules) {
+        let plan = plan_of(db, agency.id, kind, &period).await?;
+        let figures = match &plan {
+            Some(p) => drawn_figures(db, p).await?,
+            None => None,
+        };
+        let (population, officers, drawn) = match figures {
+            Some((u, o, d)) => (u, o, Some(d)),
+            None => (0, 0, None),
+        };
+        let (required, maximum) = match kind {
+            // R-DRAW-KEY-2: at least the minimum share of the area's key units each quarter.
+            PlanKind::Key => (percent_of(population, rules.key_rate_percent), None),
+            // R-DRAW-SPC-2: between the two bounds of the special sources.
+            PlanKind::Special => (
+                percent_of(population, rules.special_rate_min_percent),
+                Some(percent_of(population, rules.special_rate_max_percent)),
+            ),
+            // R-DRAW-GEN-2: officers × ratio, capped by the general units.
+            PlanKind::General => (
+                (officers * u64::from(general_ratio(agency, rules))).min(population),
+                None,
+            ),
+        };
+        let standing = match drawn {
+            Some(d) if d < required => Standing::Short,
+            Some(d) if maximum.is_some_and(|m| d > m.max(required)) => Standing::Over,
+            Some(_) => Standing::Met,
+            None if today > due_on => Standing::Overdue,
+            None => Standing::Pending,
+        };
+        rows.push(ComplianceRow {
+            kind,
+            period,
+            plan_id: plan.map(|p| p.id),
+            due_on,
+            population,
+            officers,
+            drawn,
+            required,
+            maximum,
+            standing,
+        });
+    }
+    let scope = format!("{}%", agency.path);
+    let key_units: i64 = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM firm f JOIN agency a ON a.id = f.agency_id \
+         WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key'"
+    )
+    .bind(&scope)
+    .fetch_one(p)
+    .await?);
+    // R-DRAW-KEY-3: the same test the freeze uses for "inspected this year".
+    let key_not_drawn: Vec<(String, String)> = on_db!(db, |p| sqlx::query_as(concat!(
+        "SELECT f.credit_code, f.name FROM firm f JOIN agency a ON a.id = f.agency_id \
+         WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key' AND NOT ",
+        inspected_this_year!(),
+        " ORDER BY f.credit_code"
+    ))
+    .bind(&scope)
+    .bind(agency.id)
+    .bind(format!("{}%", year.value()))
+    .fetch_all(p)
+    .await?);
+    Ok(Compliance {
+        year: year.value(),
+        rows,
+        key_units: key_units as u64,
+        key_not_drawn,
+    })
 }

@@ -10,6 +10,7 @@ pub mod account;
 pub mod agency;
 pub mod audit;
 pub mod bootstrap;
+pub mod conflicts;
 pub mod demo;
 pub mod draws;
 pub mod export;

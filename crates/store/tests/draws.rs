@@ -3,7 +3,7 @@
 
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::demo::{self, DemoOptions};
-use spotcheck_store::draws::{self, PlanKind, Refusal};
+use spotcheck_store::draws::{self, PlanKind, PlanParams, Refusal};
 use spotcheck_store::testing::all_backends;
 use spotcheck_store::{agency, audit, bootstrap};
 
@@ -27,6 +27,7 @@ async fn a_key_draw_goes_from_freeze_to_dispatch_and_its_record_verifies() {
             PlanKind::Key,
             "2026Q2",
             &rules,
+            &PlanParams::default(),
         )
         .await
         .unwrap()
@@ -158,10 +159,18 @@ async fn the_next_quarters_key_draw_marks_units_drawn_this_year_and_withdraws_th
         let midong = agency::by_code(&t.db, "650109").await.unwrap().unwrap();
         let rules = RulesConfig::default();
         let today = "2026-03-20".parse().unwrap();
-        let q2 = draws::create_plan(&t.db, "m", &midong, PlanKind::Key, "2026Q2", &rules)
-            .await
-            .unwrap()
-            .unwrap();
+        let q2 = draws::create_plan(
+            &t.db,
+            "m",
+            &midong,
+            PlanKind::Key,
+            "2026Q2",
+            &rules,
+            &PlanParams::default(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
         draws::freeze(&t.db, "m", &q2, &midong, today)
             .await
             .unwrap()
@@ -174,10 +183,18 @@ async fn the_next_quarters_key_draw_marks_units_drawn_this_year_and_withdraws_th
         let drawn: spotcheck_draw::DrawOutput =
             serde_json::from_str(first.output.as_deref().unwrap()).unwrap();
 
-        let q3 = draws::create_plan(&t.db, "m", &midong, PlanKind::Key, "2026Q3", &rules)
-            .await
-            .unwrap()
-            .unwrap();
+        let q3 = draws::create_plan(
+            &t.db,
+            "m",
+            &midong,
+            PlanKind::Key,
+            "2026Q3",
+            &rules,
+            &PlanParams::default(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
         let frozen = draws::freeze(&t.db, "m", &q3, &midong, today)
             .await
             .unwrap()
@@ -238,6 +255,7 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             PlanKind::Key,
             "2026Q2",
             &rules,
+            &PlanParams::default(),
         )
         .await
         .unwrap()

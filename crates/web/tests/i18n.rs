@@ -65,6 +65,52 @@ fn every_key_named_in_templates_and_code_is_translated() {
     );
 }
 
+/// Translation keys returned by the `key()` methods of the store and the core (`=> "section.key"`
+/// where the section is one of the locale's), so that a refusal never shows a bare key.
+#[test]
+fn keys_named_by_the_store_and_core_are_translated() {
+    let zh = keys(ZH_SOURCE);
+    let sections: BTreeSet<String> = zh
+        .iter()
+        .filter_map(|k| k.split('.').next().map(str::to_string))
+        .collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut stack = vec![root.join("store/src"), root.join("core/src")];
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for part in text.split("=> \"").skip(1) {
+                let Some(key) = part.split('"').next() else {
+                    continue;
+                };
+                let is_key = key.contains('.')
+                    && key.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._".contains(&b)
+                    });
+                let section = key.split('.').next().unwrap_or_default();
+                if is_key && sections.contains(section) {
+                    seen += 1;
+                    if !zh.contains(key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen > 5, "the scan finds the keys ({seen})");
+    assert!(
+        missing.is_empty(),
+        "keys without a translation: {missing:?}"
+    );
+}
+
 #[test]
 fn dynamic_role_duty_and_agency_kind_keys_are_translated() {
     let zh = keys(ZH_SOURCE);
@@ -76,6 +122,20 @@ fn dynamic_role_duty_and_agency_kind_keys_are_translated() {
     }
     for plan in ["key", "special", "general"] {
         assert!(zh.contains(&format!("plan.kind_{plan}")), "{plan}");
+        assert!(zh.contains(&format!("compliance.rule_{plan}")), "{plan}");
+    }
+    for standing in ["met", "short", "over", "pending", "overdue"] {
+        assert!(zh.contains(&format!("compliance.{standing}")), "{standing}");
+    }
+    for status in [
+        "dispatched",
+        "in_progress",
+        "submitted",
+        "accepted",
+        "returned",
+        "cancelled",
+    ] {
+        assert!(zh.contains(&format!("tasks.status_{status}")), "{status}");
     }
     for kind in spotcheck_core::agency::AgencyKind::ALL {
         assert!(

@@ -124,7 +124,7 @@ async fn a_plan_with_a_wrong_period_is_refused_with_the_format_to_use() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("2026Q2"));
 }
 
@@ -142,7 +142,7 @@ async fn an_officer_sees_the_tasks_dealt_to_them_soonest_first_with_a_map_link()
             .unwrap()
             .unwrap();
         let rules = spotcheck_core::rules::RulesConfig::default();
-        use spotcheck_store::draws;
+        use spotcheck_store::draws::{self, PlanParams};
         let plan = draws::create_plan(
             &app.db,
             "t",
@@ -150,6 +150,7 @@ async fn an_officer_sees_the_tasks_dealt_to_them_soonest_first_with_a_map_link()
             draws::PlanKind::Key,
             "2026Q2",
             &rules,
+            &PlanParams::default(),
         )
         .await
         .unwrap()
@@ -274,4 +275,327 @@ async fn a_redraw_in_the_browser_needs_an_approver_and_shows_the_replaced_draw()
         page.contains("id=\"randomness-input\""),
         "the new attempt waits for its own randomness"
     );
+}
+
+#[tokio::test]
+async fn a_plan_looser_than_the_rules_is_refused_with_the_rule_and_the_minimum() {
+    let app = demo_app(sqlite().await).await;
+    let c = TestApp::client();
+    app.login(&c, "tianshan", DEMO_PASSWORD).await;
+    let (_, page) = app.get_text(&c, "/plans").await;
+    let r = c
+        .post(app.url("/plans"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("agency", "650102"),
+            ("kind", "key"),
+            ("period", "2026Q2"),
+            ("rate", "15"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("R-DRAW-KEY-2") && text.contains("不低于 20"),
+        "{text}"
+    );
+    let (_, after) = app.get_text(&c, "/plans").await;
+    assert!(after.contains("plan.none") || !after.contains("id=\"plans\""));
+}
+
+#[tokio::test]
+async fn the_api_runs_every_step_and_exports_a_record_that_verifies() {
+    for db in all_backends().await {
+        let app = demo_app(db).await;
+        let acc = spotcheck_store::account::by_username(&app.db, "tianshan")
+            .await
+            .unwrap()
+            .unwrap();
+        let tok = spotcheck_store::token::create(&app.db, "test", &acc, "t")
+            .await
+            .unwrap();
+        let c = TestApp::client();
+        let post = |path: String, body: serde_json::Value| {
+            c.post(app.url(&path)).bearer_auth(&tok).json(&body).send()
+        };
+        let loose = post(
+            "/api/v1/plans".into(),
+            serde_json::json!({"agency": "650102", "kind": "special", "period": "2026Q2", "rate_percent": 70}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(loose.status(), 422);
+        let body: serde_json::Value = loose.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "plan.above_maximum");
+        let created = post(
+            "/api/v1/plans".into(),
+            serde_json::json!({"agency": "650102", "kind": "key", "period": "2026Q2"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(created.status(), 201);
+        let created: serde_json::Value = created.json().await.unwrap();
+        let id = created["plan"]["id"].as_i64().unwrap();
+        let early = post(
+            format!("/api/v1/plans/{id}/seed"),
+            serde_json::json!({"randomness": "dice:38172645091827364510", "witnesses": ["王芳"]}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(early.status(), 422);
+        let early: serde_json::Value = early.json().await.unwrap();
+        assert_eq!(early["error"]["code"], "plan.not_frozen");
+        let frozen: serde_json::Value =
+            post(format!("/api/v1/plans/{id}/freeze"), serde_json::json!({}))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        assert_eq!(frozen["population_sha256"].as_str().unwrap().len(), 64);
+        let seeded = post(
+            format!("/api/v1/plans/{id}/seed"),
+            serde_json::json!({"randomness": "dice:38172645091827364510", "witnesses": ["王芳", "李军"]}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(seeded.status(), 200);
+        let drawn: serde_json::Value =
+            post(format!("/api/v1/plans/{id}/execute"), serde_json::json!({}))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        let record = c
+            .get(app.url(&format!("/api/v1/plans/{id}/export")))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            spotcheck_draw::verify_json(&record).unwrap(),
+            spotcheck_draw::Verification::Agrees
+        );
+        let output: serde_json::Value = serde_json::from_str(&record).unwrap();
+        assert_eq!(output["output"]["result_sha256"], drawn["result_sha256"]);
+
+        let table: serde_json::Value = c
+            .get(app.url("/api/v1/compliance?agency=650102&year=2026"))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let q2 = table["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["kind"] == "key" && r["period"] == "2026Q2")
+            .unwrap();
+        assert_eq!(q2["standing"], "met");
+        assert_eq!(q2["drawn"], output["output"]["count"]);
+        // Midong's token sees nothing of Tianshan's plan.
+        let midong = spotcheck_store::account::by_username(&app.db, "midong")
+            .await
+            .unwrap()
+            .unwrap();
+        let other = spotcheck_store::token::create(&app.db, "test", &midong, "t")
+            .await
+            .unwrap();
+        let r = c
+            .get(app.url(&format!("/api/v1/plans/{id}/export")))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+}
+
+#[tokio::test]
+async fn a_district_admin_replaces_a_sick_officer_from_the_task_page() {
+    for db in all_backends().await {
+        let app = demo_app(db).await;
+        let c = TestApp::client();
+        app.login(&c, "tianshan", DEMO_PASSWORD).await;
+        let (_, page) = app.get_text(&c, "/plans").await;
+        let csrf = csrf_of(&page);
+        let r = c
+            .post(app.url("/plans"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("agency", "650102"),
+                ("kind", "key"),
+                ("period", "2026Q2"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let plan = r.headers()["location"].to_str().unwrap().to_string();
+        for (step, extra) in [
+            ("freeze", vec![]),
+            (
+                "seed",
+                vec![
+                    ("randomness", "dice:38172645091827364510"),
+                    ("witnesses", "王芳"),
+                ],
+            ),
+            ("execute", vec![]),
+        ] {
+            let mut form = vec![("csrf", csrf.as_str())];
+            form.extend(extra);
+            let r = c
+                .post(app.url(&format!("{plan}/{step}")))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303, "{step}");
+        }
+        let task_id: i64 = {
+            let tianshan = spotcheck_store::agency::by_code(&app.db, "650102")
+                .await
+                .unwrap()
+                .unwrap();
+            let plan_id: i64 = plan.rsplit('/').next().unwrap().parse().unwrap();
+            let d = spotcheck_store::draws::latest_draw(&app.db, plan_id)
+                .await
+                .unwrap()
+                .unwrap();
+            let out: spotcheck_draw::DrawOutput =
+                serde_json::from_str(d.output.as_deref().unwrap()).unwrap();
+            let first = &out.selected[0];
+            spotcheck_store::tasks::for_officer(&app.db, &first.officers[0])
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|t| t.credit_code == first.unit)
+                .map(|t| {
+                    assert!(tianshan.path.len() > 1);
+                    t.id
+                })
+                .unwrap()
+        };
+        let (status, task_page) = app.get_text(&c, &format!("/tasks/{task_id}")).await;
+        assert_eq!(status, 200);
+        assert!(task_page.contains("id=\"reassign\""));
+        let leaving = task_page
+            .split("<option value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let no_reason = c
+            .post(app.url(&format!("/tasks/{task_id}/reassign")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("officer", leaving.as_str()),
+                ("reason", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(no_reason.status(), 422);
+        assert!(no_reason.text().await.unwrap().contains("请写明更换理由"));
+        let done = c
+            .post(app.url(&format!("/tasks/{task_id}/reassign")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("officer", leaving.as_str()),
+                ("reason", "执法人员病休"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(done.status(), 303);
+        let (_, after) = app.get_text(&c, &format!("/tasks/{task_id}")).await;
+        assert!(after.contains("id=\"reassignments\"") && after.contains("执法人员病休"));
+        let team = after
+            .split("id=\"team\"")
+            .nth(1)
+            .unwrap()
+            .split("</dd>")
+            .next()
+            .unwrap();
+        assert!(!team.contains(&leaving), "{leaving} left the team");
+
+        // Another district cannot see the task; an officer cannot reassign.
+        let other = TestApp::client();
+        app.login(&other, "midong", DEMO_PASSWORD).await;
+        assert_eq!(
+            app.get_text(&other, &format!("/tasks/{task_id}")).await.0,
+            404
+        );
+        let officer = TestApp::client();
+        app.login(&officer, "officer", DEMO_PASSWORD).await;
+        let (_, own) = app.get_text(&officer, "/tasks").await;
+        let r = officer
+            .post(app.url(&format!("/tasks/{task_id}/reassign")))
+            .form(&[
+                ("csrf", csrf_of(&own).as_str()),
+                ("officer", leaving.as_str()),
+                ("reason", "x病休"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+}
+
+#[tokio::test]
+async fn the_compliance_page_and_a_conflict_declaration_in_the_browser_s_shoes() {
+    let app = demo_app(sqlite().await).await;
+    let c = TestApp::client();
+    app.login(&c, "midong", DEMO_PASSWORD).await;
+    let (status, page) = app.get_text(&c, "/compliance?year=2026").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        page.matches("data-kind=").count(),
+        9,
+        "4 key, 4 special, 1 general"
+    );
+    assert!(page.contains("id=\"not-drawn-count\""));
+    let (_, conflicts) = app.get_text(&c, "/conflicts").await;
+    let csrf = csrf_of(&conflicts);
+    let officer = spotcheck_store::registry::officers_of(
+        &app.db,
+        spotcheck_store::agency::by_code(&app.db, "650109")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    )
+    .await
+    .unwrap()
+    .remove(0)
+    .certificate_no;
+    let bad = c
+        .post(app.url("/conflicts"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("officer", officer.as_str()),
+            ("firm", "91650100000000000X"),
+            ("reason", "亲属任职"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(bad
+        .text()
+        .await
+        .unwrap()
+        .contains("没有该统一社会信用代码的企业"));
 }

@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use spotcheck_core::period::Year;
 use spotcheck_core::rules::RulesConfig;
-use spotcheck_store::draws::{self, Plan, PlanKind};
+use spotcheck_store::draws::{self, Plan, PlanKind, PlanParams};
 use spotcheck_store::{agency, Db};
 
 use crate::{DrawCommand, PlanCommand};
@@ -15,15 +16,22 @@ pub async fn plan(db: &Db, command: &PlanCommand) -> anyhow::Result<ExitCode> {
             agency: code,
             kind,
             period,
+            rate,
+            per_officer,
+            team_size,
         } => {
             let agency = agency::by_code(db, code)
                 .await?
                 .with_context(|| format!("no agency {code:?}"))?;
             let kind = PlanKind::parse(kind)
                 .with_context(|| format!("unknown kind {kind:?}: use key, special or general"))?;
-            match draws::create_plan(db, "cli", &agency, kind, period, &RulesConfig::default())
-                .await?
-            {
+            let params = PlanParams {
+                rate_percent: *rate,
+                objects_per_officer: *per_officer,
+                team_size: *team_size,
+            };
+            let rules = RulesConfig::default();
+            match draws::create_plan(db, "cli", &agency, kind, period, &rules, &params).await? {
                 Ok(p) => println!(
                     "plan {}: {} {} {} due {} rule {}",
                     p.id, agency.code, p.kind, p.period, p.due_on, p.rule
@@ -56,6 +64,40 @@ pub async fn plan(db: &Db, command: &PlanCommand) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        PlanCommand::Compliance { agency: code, year } => {
+            let agency = agency::by_code(db, code)
+                .await?
+                .with_context(|| format!("no agency {code:?}"))?;
+            let year = Year::new(*year).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let today = chrono::Local::now().date_naive();
+            let table =
+                draws::compliance(db, &agency, year, &RulesConfig::default(), today).await?;
+            println!("kind\tperiod\tdue\tunits\tofficers\tdrawn\trequired\tmaximum\tstanding");
+            for r in &table.rows {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    r.kind.as_str(),
+                    r.period,
+                    r.due_on,
+                    r.population,
+                    r.officers,
+                    r.drawn.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                    r.required,
+                    r.maximum
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    r.standing.as_str()
+                );
+            }
+            println!(
+                "key units {}; not drawn this year {} (R-DRAW-KEY-3)",
+                table.key_units,
+                table.key_not_drawn.len()
+            );
+            for (code, name) in &table.key_not_drawn {
+                println!("  {code}\t{name}");
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -82,6 +124,9 @@ pub async fn draw_step(db: &Db, command: &DrawCommand) -> anyhow::Result<ExitCod
             println!("officers_sha256   {}", d.officers_sha256);
             println!("conflicts_sha256  {}", d.conflicts_sha256);
             println!("Publish these hashes now; then obtain the randomness (dice before witnesses, or a future drand round).");
+            for (chain, round, at) in draws::drand_rounds_after(d.frozen_at) {
+                println!("first drand round after the freeze: chain {chain} round {round} at {at}");
+            }
         }
         DrawCommand::Seed {
             plan,

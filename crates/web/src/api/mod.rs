@@ -2,6 +2,7 @@
 //! (`spotcheck token create --user NAME`) or a browser session.
 
 mod lists;
+mod plans;
 
 use axum::extract::{Path, State};
 use axum::routing::get;
@@ -25,6 +26,17 @@ pub fn router() -> Router<AppState> {
         .route("/firms", get(firms))
         .route("/lists/{kind}", get(lists::page).post(lists::save))
         .route("/lists/{kind}/{id}", get(lists::one))
+        .route("/plans", get(plans::list).post(plans::create))
+        .route("/plans/{id}", get(plans::one))
+        .route("/plans/{id}/export", get(plans::export))
+        .route("/plans/{id}/{step}", axum::routing::post(plans::step))
+        .route("/compliance", get(plans::compliance))
+        .route("/tasks", get(plans::my_tasks))
+        .route("/tasks/{id}/reassign", axum::routing::post(plans::reassign))
+        .route(
+            "/conflicts",
+            get(plans::conflict_list).post(plans::conflict_declare),
+        )
         .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn(writes_need_a_token))
 }

@@ -7,9 +7,12 @@ use axum::response::Response;
 use axum::Extension;
 use chrono::{Days, NaiveDate};
 use spotcheck_core::calendar;
+use spotcheck_core::period::{Quarter, Year};
+use spotcheck_core::role::Permission;
+use spotcheck_store::draws::{self, PlanKind};
 use spotcheck_store::registry::{self, ListCounts};
 
-use super::{render, PageCtx};
+use super::{render, visible_agencies, PageCtx};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -27,6 +30,17 @@ struct DeadlineRow {
     rules: String,
 }
 
+/// A plan of an agency in the jurisdiction that is due soon or overdue and not drawn.
+struct PlanDue {
+    agency: String,
+    kind_key: String,
+    period: String,
+    due: NaiveDate,
+    overdue: bool,
+    /// The plan's page once created; otherwise the plans page creates it.
+    href: String,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -34,6 +48,58 @@ struct HomePage {
     agency_code: String,
     counts: ListCounts,
     deadlines: Vec<DeadlineRow>,
+    plans: Vec<PlanDue>,
+}
+
+/// The jurisdiction's plans not drawn yet that fall due within the horizon or are overdue while
+/// their period still runs (R-DRAW-KEY-1, R-DRAW-SPC-1, R-DRAW-GEN-1).
+async fn plans_due(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    today: NaiveDate,
+) -> Result<Vec<PlanDue>, AppError> {
+    let until = today
+        .checked_add_days(Days::new(HORIZON_DAYS))
+        .unwrap_or(today);
+    let states = draws::plan_states(&state.db, user.scope_path()).await?;
+    let mut out = Vec::new();
+    let agencies = visible_agencies(state, user).await?;
+    for agency in agencies
+        .iter()
+        .filter(|a| a.kind().is_some_and(|k| k.is_jurisdiction()))
+    {
+        let mut years = vec![Year::containing(today)];
+        if Year::containing(until) != years[0] {
+            years.push(Year::containing(until));
+        }
+        for year in years {
+            for (kind, period, due) in draws::plans_due(year, &state.config.rules) {
+                let ends = match kind {
+                    PlanKind::General => year.last_day(),
+                    _ => Quarter::parse(&period).map(|q| q.last_day()).unwrap_or(due),
+                };
+                let plan = states
+                    .iter()
+                    .find(|s| s.0 == agency.id && s.1 == kind.as_str() && s.2 == period);
+                let drawn = plan.is_some_and(|s| s.4);
+                let relevant = due <= until && ends >= today;
+                if drawn || !relevant {
+                    continue;
+                }
+                out.push(PlanDue {
+                    agency: agency.name(lang.code()).to_string(),
+                    kind_key: format!("plan.kind_{}", kind.as_str()),
+                    period,
+                    due,
+                    overdue: due < today,
+                    href: plan.map_or_else(|| "/plans".to_string(), |s| format!("/plans/{}", s.3)),
+                });
+            }
+        }
+    }
+    out.sort_by_key(|p| p.due);
+    Ok(out)
 }
 
 fn coming_deadlines(state: &AppState, today: NaiveDate) -> Vec<DeadlineRow> {
@@ -59,7 +125,13 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let counts = registry::counts_of(&state.db, user.agency.id).await?;
     let today = (state.config.clock)().date_naive();
+    let plans = if user.role.may(Permission::ViewRegistry) {
+        plans_due(&state, &user, lang, today).await?
+    } else {
+        Vec::new()
+    };
     render(&HomePage {
+        plans,
         ctx: PageCtx::new(lang, Some(&user), "/"),
         agency_code: user.agency.code.clone(),
         counts,

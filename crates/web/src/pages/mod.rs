@@ -1,12 +1,16 @@
 //! Server-rendered pages. Each module is one resource; templates live in `templates/`.
 
 mod agencies;
+mod compliance;
+mod conflicts;
 mod firms;
 mod lists;
 mod plans;
 mod registry_admin;
 mod tasks;
 pub use agencies::visible_agencies;
+pub(crate) use compliance::table_for as compliance_table;
+pub(crate) use plans::{create_in_scope, plan_in_scope, refusal_message, run_step, StepInput};
 mod home;
 mod login;
 
@@ -34,6 +38,11 @@ pub fn router() -> Router<AppState> {
         .route("/firms", get(firms::index))
         .route("/firms/{id}", get(firms::show))
         .route("/tasks", get(tasks::mine))
+        .route("/tasks/{id}", get(tasks::show))
+        .route("/tasks/{id}/reassign", post(tasks::reassign))
+        .route("/compliance", get(compliance::show))
+        .route("/conflicts", get(conflicts::index).post(conflicts::declare))
+        .route("/conflicts/{id}/withdraw", post(conflicts::withdraw))
         .route("/plans", get(plans::index).post(plans::create))
         .route("/plans/{id}", get(plans::show))
         .route("/plans/{id}/{step}", post(plans::step))

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use spotcheck_core::role::Permission;
 use spotcheck_store::agency;
-use spotcheck_store::draws::{self, DrawRecord, Plan, PlanKind, Refusal};
+use spotcheck_store::draws::{self, DrawRecord, Plan, PlanKind, PlanParams, Refusal};
 
 use super::{render, visible_agencies, PageCtx};
 use crate::auth::CurrentUser;
@@ -48,6 +48,9 @@ struct PlansPage {
     rows: Vec<PlanRow>,
     can_run: bool,
     agencies: Vec<(String, String)>,
+    message: Option<String>,
+    /// The year the compliance link opens.
+    year: i32,
 }
 
 pub async fn index(
@@ -56,8 +59,17 @@ pub async fn index(
     user: CurrentUser,
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewRegistry)?;
+    plans_page(&state, &user, lang, None).await
+}
+
+async fn plans_page(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    message: Option<String>,
+) -> Result<Response, AppError> {
     let today = (state.config.clock)().date_naive();
-    let visible = visible_agencies(&state, &user).await?;
+    let visible = visible_agencies(state, user).await?;
     let mut rows = Vec::new();
     for p in draws::plans(&state.db, user.scope_path()).await? {
         let latest = draws::latest_draw(&state.db, p.id).await?;
@@ -81,12 +93,21 @@ pub async fn index(
         .filter(|a| a.kind().is_some_and(|k| k.is_jurisdiction()))
         .map(|a| (a.code.clone(), a.name(lang.code()).to_string()))
         .collect();
-    render(&PlansPage {
-        ctx: PageCtx::new(lang, Some(&user), "/plans"),
+    let status = if message.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut response = render(&PlansPage {
+        ctx: PageCtx::new(lang, Some(user), "/plans"),
         rows,
         can_run: user.role.may(Permission::RunDraws),
         agencies,
-    })
+        message,
+        year: chrono::Datelike::year(&today),
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -95,38 +116,76 @@ pub struct CreateForm {
     agency: String,
     kind: String,
     period: String,
+    #[serde(default)]
+    rate: String,
+    #[serde(default)]
+    per_officer: String,
+    #[serde(default)]
+    team_size: String,
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<CreateForm>,
-) -> Result<Response, AppError> {
-    user.check_csrf(&f.csrf)?;
+/// An optional number field: empty is `None`, anything else must be a whole number.
+fn optional_number(field: &str) -> Result<Option<u32>, AppError> {
+    let field = field.trim();
+    if field.is_empty() {
+        return Ok(None);
+    }
+    field
+        .parse()
+        .map(Some)
+        .map_err(|_| AppError::BadRequest("plan.bad_number"))
+}
+
+/// Creates a plan of an agency in the caller's jurisdiction (page and API).
+pub(crate) async fn create_in_scope(
+    state: &AppState,
+    user: &CurrentUser,
+    agency_code: &str,
+    kind: &str,
+    period: &str,
+    params: &PlanParams,
+) -> Result<Result<Plan, Refusal>, AppError> {
     user.require(Permission::RunDraws)?;
-    let agency = agency::by_code(&state.db, &f.agency)
+    let agency = agency::by_code(&state.db, agency_code)
         .await?
         .ok_or(AppError::NotFound)?;
     if !user.can_see(&agency) {
         return Err(AppError::Forbidden);
     }
-    let kind = PlanKind::parse(&f.kind).ok_or(AppError::BadRequest("plan.bad_period"))?;
-    match draws::create_plan(
+    let kind = PlanKind::parse(kind).ok_or(AppError::BadRequest("plan.bad_period"))?;
+    Ok(draws::create_plan(
         &state.db,
         &user.account.username,
         &agency,
         kind,
-        f.period.trim(),
+        period.trim(),
         &state.config.rules,
+        params,
     )
-    .await?
-    {
+    .await?)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    user: CurrentUser,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let params = PlanParams {
+        rate_percent: optional_number(&f.rate)?,
+        objects_per_officer: optional_number(&f.per_officer)?,
+        team_size: optional_number(&f.team_size)?,
+    };
+    match create_in_scope(&state, &user, &f.agency, &f.kind, &f.period, &params).await? {
         Ok(p) => Ok((
             StatusCode::SEE_OTHER,
             [(LOCATION, format!("/plans/{}", p.id))],
         )
             .into_response()),
-        Err(_) => Err(AppError::BadRequest("plan.bad_period")),
+        Err(refusal) => {
+            plans_page(&state, &user, lang, Some(refusal_message(lang, &refusal).1)).await
+        }
     }
 }
 
@@ -153,9 +212,11 @@ struct PlanPage {
     message: Option<String>,
     /// Earlier attempts this plan's draw replaced, oldest first.
     replaced: Vec<DrawRecord>,
+    /// For each beacon chain, the first round after the freeze: (chain, round, time).
+    drand_rounds: Vec<(&'static str, i64, chrono::DateTime<chrono::Utc>)>,
 }
 
-async fn plan_in_scope(
+pub(crate) async fn plan_in_scope(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
@@ -212,6 +273,10 @@ async fn plan_page(
     } else {
         StatusCode::OK
     };
+    let drand_rounds = draw
+        .as_ref()
+        .map(|d| draws::drand_rounds_after(d.frozen_at))
+        .unwrap_or_default();
     let mut response = render(&PlanPage {
         ctx: PageCtx::new(lang, Some(user), &format!("/plans/{id}")),
         agency: owner.name(lang.code()).to_string(),
@@ -225,6 +290,7 @@ async fn plan_page(
         conflicts,
         drawn,
         message,
+        drand_rounds,
         replaced,
     })?;
     *response.status_mut() = status;
@@ -255,7 +321,56 @@ fn refusal_key(r: &Refusal) -> &'static str {
         Refusal::NothingToRedraw => "plan.nothing_to_redraw",
         Refusal::RedrawNeedsReason => "plan.redraw_needs_reason",
         Refusal::RedrawNeedsApprover => "plan.redraw_needs_approver",
+        Refusal::BelowMinimum { .. } => "plan.below_minimum",
+        Refusal::AboveMaximum { .. } => "plan.above_maximum",
+        Refusal::TeamTooSmall { .. } => "plan.team_too_small",
+        Refusal::UnknownChain(_) => "plan.unknown_chain",
+        Refusal::RoundBeforeFreeze(_) => "plan.round_before_freeze",
+        Refusal::RoundInFuture(_) => "plan.round_in_future",
     }
+}
+
+/// The refusal's translation key and its message in the user's language, with its figures.
+pub(crate) fn refusal_message(lang: Lang, r: &Refusal) -> (&'static str, String) {
+    let time = |at: &chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let args: Vec<(&str, String)> = match r {
+        Refusal::TooFewOfficers {
+            officers,
+            team_size,
+        } => vec![
+            ("officers", officers.to_string()),
+            ("team", team_size.to_string()),
+        ],
+        Refusal::BelowMinimum {
+            rule,
+            minimum,
+            given,
+        } => vec![
+            ("rule", rule.to_string()),
+            ("minimum", minimum.to_string()),
+            ("given", given.to_string()),
+        ],
+        Refusal::AboveMaximum {
+            rule,
+            maximum,
+            given,
+        } => vec![
+            ("rule", rule.to_string()),
+            ("maximum", maximum.to_string()),
+            ("given", given.to_string()),
+        ],
+        Refusal::TeamTooSmall { minimum, given } => {
+            vec![
+                ("minimum", minimum.to_string()),
+                ("given", given.to_string()),
+            ]
+        }
+        Refusal::RoundBeforeFreeze(at) | Refusal::RoundInFuture(at) => vec![("at", time(at))],
+        _ => Vec::new(),
+    };
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let key = refusal_key(r);
+    (key, Tr::new(lang).fmt(key, &args))
 }
 
 #[derive(Deserialize)]
@@ -271,7 +386,54 @@ pub struct StepForm {
     approver: String,
 }
 
-/// One step of the procedure: `freeze`, `seed` or `execute`.
+/// What the steps need besides the plan: the randomness and witnesses (seed), the reason and
+/// approver (redraw).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct StepInput {
+    #[serde(default)]
+    pub randomness: String,
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub approver: String,
+}
+
+/// Runs one step of the procedure (`freeze`, `seed`, `execute` or `redraw`) on a plan of the
+/// caller's jurisdiction, for the page and the API alike.
+pub(crate) async fn run_step(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    step: &str,
+    input: &StepInput,
+) -> Result<Result<DrawRecord, Refusal>, AppError> {
+    user.require(Permission::RunDraws)?;
+    let (plan, owner) = plan_in_scope(state, user, id).await?;
+    let actor = user.account.username.as_str();
+    let today = (state.config.clock)().date_naive();
+    Ok(match step {
+        "freeze" => draws::freeze(&state.db, actor, &plan, &owner, today).await?,
+        "seed" => draws::seed(&state.db, actor, &plan, &input.randomness, &input.witnesses).await?,
+        "execute" => draws::execute(&state.db, actor, &plan).await?,
+        "redraw" => {
+            draws::redraw(
+                &state.db,
+                actor,
+                &plan,
+                &owner,
+                today,
+                &input.reason,
+                &input.approver,
+            )
+            .await?
+        }
+        _ => return Err(AppError::NotFound),
+    })
+}
+
+/// One step of the procedure from the plan's page.
 pub async fn step(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
@@ -280,57 +442,26 @@ pub async fn step(
     Form(f): Form<StepForm>,
 ) -> Result<Response, AppError> {
     user.check_csrf(&f.csrf)?;
-    user.require(Permission::RunDraws)?;
-    let (plan, owner) = plan_in_scope(&state, &user, id).await?;
-    let actor = user.account.username.as_str();
-    let outcome = match step.as_str() {
-        "freeze" => draws::freeze(
-            &state.db,
-            actor,
-            &plan,
-            &owner,
-            (state.config.clock)().date_naive(),
-        )
-        .await?
-        .map(|_| ()),
-        "seed" => {
-            let witnesses: Vec<String> = f
-                .witnesses
-                .split(['\n', ',', '，', '、'])
-                .map(|w| w.trim().to_string())
-                .filter(|w| !w.is_empty())
-                .collect();
-            draws::seed(&state.db, actor, &plan, &f.randomness, &witnesses)
-                .await?
-                .map(|_| ())
-        }
-        "execute" => draws::execute(&state.db, actor, &plan).await?.map(|_| ()),
-        "redraw" => {
-            let today = (state.config.clock)().date_naive();
-            draws::redraw(
-                &state.db,
-                actor,
-                &plan,
-                &owner,
-                today,
-                &f.reason,
-                &f.approver,
-            )
-            .await?
-            .map(|_| ())
-        }
-        _ => return Err(AppError::NotFound),
+    let input = StepInput {
+        randomness: f.randomness,
+        witnesses: f
+            .witnesses
+            .split(['\n', ',', '，', '、'])
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty())
+            .collect(),
+        reason: f.reason,
+        approver: f.approver,
     };
-    match outcome {
-        Ok(()) => Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/plans/{id}"))]).into_response()),
+    match run_step(&state, &user, id, &step, &input).await? {
+        Ok(_) => Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/plans/{id}"))]).into_response()),
         Err(refusal) => {
-            let t = Tr::new(lang);
             plan_page(
                 &state,
                 &user,
                 lang,
                 id,
-                Some(t.get(refusal_key(&refusal)).to_string()),
+                Some(refusal_message(lang, &refusal).1),
             )
             .await
         }

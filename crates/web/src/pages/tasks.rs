@@ -2,18 +2,22 @@
 //! address and a link that opens a map application on the phone.
 
 use askama::Template;
-use axum::extract::State;
-use axum::response::Response;
-use axum::Extension;
-use spotcheck_store::tasks::{self, TaskView};
+use axum::extract::{Path, State};
+use axum::http::header::LOCATION;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+use spotcheck_core::role::Permission;
+use spotcheck_store::tasks::{self, Reassignment, TaskRow, TaskView};
 
 use super::{render, urlencode, PageCtx};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Tr};
 use crate::AppState;
 
-struct TaskRow {
+struct TaskCard {
     task: TaskView,
     /// `geo:` opens the phone's map application; the Amap link works in any browser.
     geo_href: Option<String>,
@@ -26,7 +30,7 @@ struct TaskRow {
 struct TasksPage {
     ctx: PageCtx,
     linked: bool,
-    rows: Vec<TaskRow>,
+    rows: Vec<TaskCard>,
 }
 
 pub async fn mine(
@@ -42,7 +46,7 @@ pub async fn mine(
             .into_iter()
             .map(|t| {
                 let position = t.lon.zip(t.lat);
-                TaskRow {
+                TaskCard {
                     geo_href: position
                         .map(|(lon, lat)| format!("geo:{lat:.6},{lon:.6}?q={lat:.6},{lon:.6}")),
                     amap_href: position.map(|(lon, lat)| {
@@ -63,4 +67,94 @@ pub async fn mine(
         linked: certificate.is_some(),
         rows,
     })
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+struct TaskPage {
+    ctx: PageCtx,
+    task: TaskRow,
+    status_key: String,
+    /// (certificate number, name) of each team member.
+    team: Vec<(String, String)>,
+    reassignments: Vec<Reassignment>,
+    can_reassign: bool,
+    message: Option<String>,
+}
+
+async fn task_page(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    id: i64,
+    message: Option<String>,
+) -> Result<Response, AppError> {
+    let task = tasks::get(&state.db, user.scope_path(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let certificates: Vec<String> = serde_json::from_str(&task.officers).unwrap_or_default();
+    let status = if message.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut response = render(&TaskPage {
+        ctx: PageCtx::new(lang, Some(user), &format!("/tasks/{id}")),
+        team: tasks::officer_names(&state.db, &certificates).await?,
+        reassignments: tasks::reassignments(&state.db, id).await?,
+        can_reassign: user.role.may(Permission::RunDraws),
+        status_key: format!("tasks.status_{}", task.status),
+        task,
+        message,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// One task: the firm, the team, its reassignments; a district admin may reassign from here.
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    task_page(&state, &user, lang, id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ReassignForm {
+    csrf: String,
+    officer: String,
+    reason: String,
+}
+
+/// Replaces one officer of the team by one drawn at random among the eligible (R-DRAW-2R).
+pub async fn reassign(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ReassignForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    user.require(Permission::RunDraws)?;
+    let today = (state.config.clock)().date_naive();
+    match tasks::reassign(
+        &state.db,
+        &user.account.username,
+        user.scope_path(),
+        id,
+        &f.officer,
+        &f.reason,
+        today,
+    )
+    .await?
+    {
+        Ok(_) => Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/tasks/{id}"))]).into_response()),
+        Err(tasks::ReassignRefusal::UnknownTask) => Err(AppError::NotFound),
+        Err(refusal) => {
+            let message = Tr::new(lang).get(refusal.key()).to_string();
+            task_page(&state, &user, lang, id, Some(message)).await
+        }
+    }
 }
