@@ -137,19 +137,19 @@ pub struct TaskRow {
     pub status: String,
 }
 
+const TASK_ROW: &str =
+    "SELECT t.id, t.agency_id, a.path AS agency_path, t.firm_id, f.credit_code, \
+    f.name AS firm_name, f.address, t.officers, t.due_on, t.status \
+    FROM task t JOIN agency a ON a.id = t.agency_id JOIN firm f ON f.id = t.firm_id";
+
 /// One task, if it lies under `scope_path`.
 pub async fn get(db: &Db, scope_path: &str, id: i64) -> Result<Option<TaskRow>> {
-    Ok(on_db!(db, |p| {
-        sqlx::query_as(
-        "SELECT t.id, t.agency_id, a.path AS agency_path, t.firm_id, f.credit_code, f.name AS firm_name, f.address, \
-         t.officers, t.due_on, t.status FROM task t JOIN agency a ON a.id = t.agency_id JOIN firm f ON f.id = t.firm_id \
-         WHERE t.id = $1 AND a.path LIKE $2"
-    )
-    .bind(id)
-    .bind(format!("{scope_path}%"))
-    .fetch_optional(p)
-    .await?
-    }))
+    let sql = format!("{TASK_ROW} WHERE t.id = $1 AND a.path LIKE $2");
+    Ok(on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(format!("{scope_path}%"))
+        .fetch_optional(p)
+        .await?))
 }
 
 /// The reassignments of a task, oldest first.
@@ -307,4 +307,13 @@ pub async fn officer_names(db: &Db, certificates: &[String]) -> Result<Vec<(Stri
         out.push((c.clone(), name.unwrap_or_default()));
     }
     Ok(out)
+}
+
+/// The tasks a draw dispatched, in the order the draw listed them (by task id).
+pub async fn of_draw(db: &Db, draw_id: i64) -> Result<Vec<TaskRow>> {
+    let sql = format!("{TASK_ROW} WHERE t.draw_id = $1 ORDER BY t.id");
+    Ok(on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(draw_id)
+        .fetch_all(p)
+        .await?))
 }

@@ -236,3 +236,140 @@ async fn an_officer_logs_in_switches_to_english_and_logs_out_in_a_real_browser()
     wait_for_heading(&c, "Log in").await;
     c.close().await.unwrap();
 }
+
+/// Logs in through the form and waits for the page first asked for.
+async fn log_in(c: &Client, app: &TestApp, username: &str, password: &str, path: &str) {
+    c.goto(&app.url(path)).await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(c, path).await;
+}
+
+async fn click(c: &Client, id: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn type_into(c: &Client, id: &str, text: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_district_admin_runs_a_draw_from_freeze_to_dispatch_in_a_real_browser() {
+    let Some((driver, browser)) = start_driver() else {
+        return;
+    };
+    let app = TestApp::spawn(sqlite().await).await;
+    spotcheck_store::demo::load(&app.db, &Default::default(), &|_| {})
+        .await
+        .unwrap();
+    let c = connect(&driver, &browser).await;
+    log_in(
+        &c,
+        &app,
+        "tianshan",
+        spotcheck_store::demo::DEMO_PASSWORD,
+        "/plans",
+    )
+    .await;
+
+    // The plan: Tianshan's key units for 2026Q2 (the agency is the only one it may choose).
+    type_into(&c, "period", "2026Q2").await;
+    click(&c, "create-plan").await;
+    wait_for_path(&c, "/plans/").await;
+    assert_eq!(text_of(&c, "#plan-state").await, "待冻结");
+
+    // Step 1: freeze; the hashes appear at once.
+    click(&c, "freeze").await;
+    c.wait().for_element(Locator::Id("frozen")).await.unwrap();
+    let frozen = text_of(&c, "#frozen").await;
+    assert!(frozen.contains("population_sha256"), "{frozen}");
+    assert_eq!(text_of(&c, "#plan-state").await, "已冻结，待录入随机数");
+
+    // Step 2: dice thrown before witnesses; too few digits are refused first.
+    type_into(&c, "randomness-input", "dice:123").await;
+    type_into(&c, "witnesses", "王芳、李军").await;
+    click(&c, "seed").await;
+    let error = c
+        .wait()
+        .for_element(Locator::Id("plan-error"))
+        .await
+        .unwrap();
+    assert!(error.text().await.unwrap().contains("至少 20 位数字"));
+    type_into(&c, "randomness-input", "dice:38172645091827364510").await;
+    type_into(&c, "witnesses", "王芳、李军").await;
+    click(&c, "seed").await;
+    c.wait()
+        .for_element(Locator::Id("randomness"))
+        .await
+        .unwrap();
+    assert!(text_of(&c, "#randomness")
+        .await
+        .contains("38172645091827364510"));
+
+    // Step 3: draw and dispatch: the drawn firms with their teams, each a dispatched task.
+    click(&c, "execute").await;
+    c.wait()
+        .for_element(Locator::Id("result-sha"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&c, "#plan-state").await, "已抽取并派发");
+    let rows = c.find_all(Locator::Css("#drawn tbody tr")).await.unwrap();
+    let plan_id: i64 = c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let draw = spotcheck_store::draws::latest_draw(&app.db, plan_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let tasks = spotcheck_store::draws::task_count(&app.db, draw.id)
+        .await
+        .unwrap();
+    assert!(tasks > 0);
+    assert_eq!(rows.len() as i64, tasks, "one row per dispatched task");
+    assert!(text_of(&c, "#drawn tbody").await.contains("已派发"));
+
+    // A drawn firm opens its task, with the team that will inspect it.
+    c.find(Locator::Css("#drawn tbody tr a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&c, "/tasks/").await;
+    let team = text_of(&c, "#team").await;
+    assert!(team.contains("、"), "a team of two: {team}");
+    c.close().await.unwrap();
+}

@@ -189,10 +189,13 @@ pub async fn create(
     }
 }
 
-/// One drawn firm and its team.
+/// One dispatched task: the drawn firm, its team and where the task stands.
 struct Drawn {
+    task_id: i64,
     unit: String,
+    firm_name: String,
     officers: String,
+    status_key: String,
 }
 
 #[derive(Template)]
@@ -254,20 +257,19 @@ async fn plan_page(
             );
         }
     }
-    let drawn = draw
-        .as_ref()
-        .and_then(|d| d.output.as_deref())
-        .and_then(|o| serde_json::from_str::<spotcheck_draw::DrawOutput>(o).ok())
-        .map(|o| {
-            o.selected
-                .into_iter()
-                .map(|a| Drawn {
-                    unit: a.unit,
-                    officers: a.officers.join("、"),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut drawn = Vec::new();
+    if let Some(d) = draw.as_ref().filter(|d| d.output.is_some()) {
+        for t in spotcheck_store::tasks::of_draw(&state.db, d.id).await? {
+            let team: Vec<String> = serde_json::from_str(&t.officers).unwrap_or_default();
+            drawn.push(Drawn {
+                task_id: t.id,
+                unit: t.credit_code,
+                firm_name: t.firm_name,
+                officers: team.join("、"),
+                status_key: format!("tasks.status_{}", t.status),
+            });
+        }
+    }
     let status = if message.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
