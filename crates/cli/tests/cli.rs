@@ -351,4 +351,100 @@ fn a_draw_runs_from_the_command_line_and_its_export_verifies() {
     );
     let listed = stdout(&spotcheck(dir.path(), &["plan", "list"]));
     assert!(listed.contains("drawn "), "{listed}");
+
+    // The year against the rules: quarter 2's key draw is met.
+    let table = stdout(&spotcheck(
+        dir.path(),
+        &["plan", "compliance", "--agency", "650102", "--year", "2026"],
+    ));
+    let q2 = table
+        .lines()
+        .find(|l| l.starts_with("key\t2026Q2"))
+        .unwrap();
+    assert!(q2.ends_with("\tmet"), "{table}");
+
+    // A sick officer's place goes to one drawn at random, with the reason.
+    let mine = stdout(&spotcheck(
+        dir.path(),
+        &["task", "list", "--officer", "placeholder"],
+    ));
+    assert!(mine.is_empty(), "nobody has that certificate");
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    let first = &record["output"]["selected"][0];
+    let sick = first["officers"][0].as_str().unwrap();
+    let task = stdout(&spotcheck(dir.path(), &["task", "list", "--officer", sick]));
+    let task_id = task
+        .lines()
+        .find(|l| l.contains(first["unit"].as_str().unwrap()))
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_string();
+    let no_reason = spotcheck(
+        dir.path(),
+        &[
+            "task",
+            "reassign",
+            &task_id,
+            "--officer",
+            sick,
+            "--reason",
+            "",
+            "--by",
+            "tianshan",
+        ],
+    );
+    assert_eq!(no_reason.status.code(), Some(2));
+    let moved = spotcheck(
+        dir.path(),
+        &[
+            "task",
+            "reassign",
+            &task_id,
+            "--officer",
+            sick,
+            "--reason",
+            "病休",
+            "--by",
+            "tianshan",
+        ],
+    );
+    assert!(
+        stdout(&moved).contains(&format!("{sick} replaced by")),
+        "{moved:?}"
+    );
+}
+
+#[test]
+fn a_looser_plan_and_a_conflict_outside_the_jurisdiction_are_refused_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(spotcheck(dir.path(), &["demo"]).status.success());
+    let loose = spotcheck(
+        dir.path(),
+        &[
+            "plan", "create", "--agency", "650102", "--kind", "key", "--period", "2026Q2",
+            "--rate", "10",
+        ],
+    );
+    assert_eq!(loose.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&loose.stderr).contains("R-DRAW-KEY-2"));
+    let foreign = spotcheck(
+        dir.path(),
+        &[
+            "conflict",
+            "declare",
+            "--officer",
+            "no-such-certificate",
+            "--firm",
+            "91650100000000000X",
+            "--reason",
+            "亲属",
+            "--by",
+            "tianshan",
+        ],
+    );
+    assert_eq!(foreign.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&foreign.stderr).contains("no officer"));
 }
