@@ -10,6 +10,7 @@ pub mod credit_code;
 pub mod demo;
 pub mod division;
 pub mod industry;
+pub mod inspection;
 pub mod lists;
 pub mod period;
 pub mod role;

@@ -40,6 +40,8 @@ pub enum Permission {
     UseApi,
     /// Create plans and carry out their draws (freeze, randomness, draw) within the jurisdiction.
     RunDraws,
+    /// Accept or return submitted on-site forms (附表1) within the jurisdiction (R-INSP-4).
+    ReviewInspections,
 }
 
 impl Role {
@@ -93,6 +95,7 @@ impl Role {
             ReadAuditLog => matches!(self, Role::SystemAdmin | Role::Auditor),
             UseApi => true,
             RunDraws => matches!(self, Role::CityLegal | Role::DistrictAdmin),
+            ReviewInspections => matches!(self, Role::CityLegal | Role::DistrictAdmin),
         }
     }
 }

@@ -7,6 +7,16 @@ use spotcheck_tabular::{write_csv, write_xlsx, Cell, Format, TabularError};
 
 use crate::{lists, Db, Result, StoreError};
 
+/// A sheet of `rows` under `headers` as .xlsx or .csv (the reports use it too).
+pub fn table(
+    format: Format,
+    sheet: &str,
+    headers: &[&str],
+    rows: Vec<Vec<Cell>>,
+) -> Result<Vec<u8>> {
+    write(format, sheet, headers, rows).map_err(tabular)
+}
+
 fn write(
     format: Format,
     sheet: &str,

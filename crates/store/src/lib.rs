@@ -18,6 +18,7 @@ pub mod filing;
 pub mod firms;
 pub mod history;
 pub mod import;
+pub mod inspections;
 pub mod lists;
 pub mod registry;
 pub mod session;

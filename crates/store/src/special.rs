@@ -1,5 +1,6 @@
 //! Special supervision sources (特殊监管源): firms with prominent violations or management problems
-//! in a quarter (R-DRAW-SPC-1), named by a penalty case, a prominent complaint or a key problem.
+//! in a quarter (R-DRAW-SPC-1), named by a penalty case, a prominent complaint, a key problem or a
+//! violation found in an on-site check (R-INSP-3).
 //! A firm stays special until an authorised user records its rectification (整改) as complete,
 //! with the evidence (R-DRAW-SPC-3).
 
@@ -41,6 +42,38 @@ pub async fn mark(tx: &mut Tx, record: &Record, record_id: i64, at: DateTime<Utc
     .bind(quarter.to_string())
     .bind(at)
     .bind(code)
+    .execute(&mut *c)
+    .await?
+    .rows_affected()
+    });
+    Ok(())
+}
+
+/// Marks the firm as a special source because an on-site check found a violation
+/// (R-DRAW-SPC-1): it may be drawn from the quarter after `quarter`, the quarter of the check.
+/// One check makes one special source: a later version of the same task's form (a correction)
+/// adds none.
+pub async fn mark_finding(
+    tx: &mut Tx,
+    firm_id: i64,
+    agency_id: i64,
+    inspection_id: i64,
+    quarter: Quarter,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+        "INSERT INTO special_source (agency_id, firm_id, reason_kind, reason_id, since_quarter, status, created_at) \
+         SELECT $1, $2, 'inspection', $3, $4, 'open', $5 WHERE NOT EXISTS (SELECT 1 FROM special_source s \
+         JOIN inspection i ON i.id = s.reason_id JOIN inspection j ON j.task_id = i.task_id \
+         WHERE s.reason_kind = 'inspection' AND j.id = $3) \
+         ON CONFLICT (reason_kind, reason_id) DO NOTHING"
+    )
+    .bind(agency_id)
+    .bind(firm_id)
+    .bind(inspection_id)
+    .bind(quarter.to_string())
+    .bind(at)
     .execute(&mut *c)
     .await?
     .rows_affected()
