@@ -39,9 +39,10 @@ impl AppState {
     }
 }
 
-/// Content security policy: no inline script, no framing, forms only to ourselves.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+/// Content security policy: no inline script, no framing, forms only to ourselves. Our own
+/// scripts may compile WebAssembly (the draw verifier of `/verify`).
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+                   img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {

@@ -373,3 +373,184 @@ async fn a_district_admin_runs_a_draw_from_freeze_to_dispatch_in_a_real_browser(
     assert!(team.contains("、"), "a team of two: {team}");
     c.close().await.unwrap();
 }
+
+/// A draw record of the engine's test vectors (vector 05, the worked example of the docs), on one
+/// line, and the same record with 王芳 sent to the first firm in place of 买买提.
+fn vector_05_and_an_altered_copy() -> (String, String) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../draw/tests/vectors/05-fixed-chinese-ids.json");
+    let mut record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("test vector 05")).unwrap();
+    let original = record.to_string();
+    record["output"]["selected"][0]["officers"][0] = serde_json::Value::from("王芳");
+    (original, record.to_string())
+}
+
+/// Waits for the verdict computed in the browser.
+async fn wait_for_wasm_verdict(c: &Client, verdict: &str) -> String {
+    let css = format!("#verdict[data-engine=wasm][data-verdict={verdict}]");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(&css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"));
+    text_of(c, "#verdict-text").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anyone_verifies_a_draw_record_in_the_browser_with_webassembly() {
+    let Some((driver, browser)) = start_driver() else {
+        return;
+    };
+    let app = TestApp::spawn(sqlite().await).await;
+    let wasm = reqwest::get(app.url("/static/draw.wasm")).await.unwrap();
+    if wasm.status() == 404 {
+        if std::env::var("SPOTCHECK_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!(
+                "/static/draw.wasm is empty, so the page cannot verify in the browser: install \
+                 the target with `rustup target add wasm32-unknown-unknown` and build again"
+            );
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+             !! SKIPPED: verifying in the browser. /static/draw.wasm was not built:\n\
+             !! run `rustup target add wasm32-unknown-unknown` and build again.\n\
+             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+        );
+        return;
+    }
+    let (original, altered) = vector_05_and_an_altered_copy();
+    let c = connect(&driver, &browser).await;
+
+    // No login: the page is public, and the engine loads in the background.
+    c.goto(&app.url("/verify")).await.unwrap();
+    assert_eq!(text_of(&c, "h1").await, "核验抽取结果");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#verify-form[data-wasm=ready]"))
+        .await
+        .expect("the WebAssembly engine loads");
+
+    // A true record matches, computed in the browser (the form is never posted).
+    type_into(&c, "record", &original).await;
+    click(&c, "verify").await;
+    let text = wait_for_wasm_verdict(&c, "agrees").await;
+    assert!(text.starts_with("一致"), "{text}");
+    assert_eq!(c.current_url().await.unwrap().path(), "/verify");
+
+    // Another officer in the output does not, and the field is named.
+    c.find(Locator::Id("record"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    type_into(&c, "record", &altered).await;
+    click(&c, "verify").await;
+    let text = wait_for_wasm_verdict(&c, "differs").await;
+    assert!(text.contains("selected[0].officers"), "{text}");
+    assert!(text.contains("买买提") && text.contains("王芳"), "{text}");
+
+    // A chosen file is read in the browser too, and checked instead of the pasted text.
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("not-a-record.json");
+    std::fs::write(&garbage, "not a record").unwrap();
+    type_into(&c, "file", &garbage.display().to_string()).await;
+    click(&c, "verify").await;
+    let text = wait_for_wasm_verdict(&c, "invalid").await;
+    assert!(text.starts_with("无法核验"), "{text}");
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsent_draft_of_the_on_site_form_survives_a_reload_and_is_sent() {
+    let Some((driver, browser)) = start_driver() else {
+        return;
+    };
+    let app = TestApp::spawn(sqlite().await).await;
+    let (task_id, _) = common::demo_task_of_officer(&app).await;
+    let c = connect(&driver, &browser).await;
+    let form = format!("/tasks/{task_id}/inspection");
+    log_in(
+        &c,
+        &app,
+        "officer",
+        spotcheck_store::demo::DEMO_PASSWORD,
+        &form,
+    )
+    .await;
+    c.wait().for_element(Locator::Id("summary")).await.unwrap();
+
+    // Typed at the factory gate, then the page is reloaded before anything was saved.
+    type_into(&c, "representative", "张厂长").await;
+    type_into(&c, "summary", "废气处理设施运行正常").await;
+    let kept = c
+        .execute(
+            "return localStorage.getItem('spotcheck-inspection-draft-' + arguments[0]);",
+            vec![serde_json::json!(task_id)],
+        )
+        .await
+        .unwrap();
+    assert!(
+        kept.as_str()
+            .unwrap_or_default()
+            .contains("废气处理设施运行正常"),
+        "kept in the browser at once: {kept:?}"
+    );
+    c.refresh().await.unwrap();
+    c.wait().for_element(Locator::Id("summary")).await.unwrap();
+    let mut value = String::new();
+    for _ in 0..50 {
+        value = c
+            .find(Locator::Id("summary"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if value == "废气处理设施运行正常" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        value, "废气处理设施运行正常",
+        "the draft is back in the form"
+    );
+
+    // With the connection there, the draft reaches the server.
+    let mut stored = None;
+    for _ in 0..100 {
+        if let Some(i) = spotcheck_store::inspections::current(&app.db, task_id)
+            .await
+            .unwrap()
+        {
+            stored = Some(i.form().unwrap());
+            if stored.as_ref().is_some_and(|f| f.summary == value) {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let state = c
+        .find(Locator::Id("draft-state"))
+        .await
+        .unwrap()
+        .attr("data-state")
+        .await
+        .unwrap();
+    let code = c
+        .find(Locator::Id("draft-state"))
+        .await
+        .unwrap()
+        .attr("data-status")
+        .await
+        .unwrap();
+    let state = format!("{state:?} {code:?}");
+    let stored = stored.unwrap_or_else(|| panic!("a draft was saved; the page says {state:?}"));
+    assert_eq!(stored.summary, "废气处理设施运行正常");
+    assert_eq!(stored.representative, "张厂长");
+    c.close().await.unwrap();
+}

@@ -4,15 +4,18 @@ mod agencies;
 mod compliance;
 mod conflicts;
 mod firms;
+mod inspections;
 mod lists;
 mod plans;
 mod registry_admin;
+mod results;
 mod tasks;
 pub use agencies::visible_agencies;
 pub(crate) use compliance::table_for as compliance_table;
 pub(crate) use plans::{create_in_scope, plan_in_scope, refusal_message, run_step, StepInput};
 mod home;
 mod login;
+mod verify;
 
 use askama::Template;
 use axum::extract::{Request, State};
@@ -40,7 +43,25 @@ pub fn router() -> Router<AppState> {
         .route("/tasks", get(tasks::mine))
         .route("/tasks/{id}", get(tasks::show))
         .route("/tasks/{id}/reassign", post(tasks::reassign))
+        .route(
+            "/tasks/{id}/inspection",
+            get(inspections::show).post(inspections::save),
+        )
+        .route("/tasks/{id}/inspection/correct", post(inspections::correct))
+        .route("/inspections/{id}/review", post(inspections::review))
+        .route("/inspections/{id}/print", get(inspections::print))
+        .route(
+            "/inspections/{id}/evidence",
+            post(inspections::attach).layer(axum::extract::DefaultBodyLimit::max(
+                inspections::max_evidence_bytes() + 64 * 1024,
+            )),
+        )
+        .route("/evidence/{id}", get(inspections::evidence))
+        .route("/evidence/{id}/thumbnail", get(inspections::thumbnail))
+        .route("/static/inspection.js", get(inspections::script))
         .route("/compliance", get(compliance::show))
+        .route("/results", get(results::show))
+        .route("/results.xlsx", get(results::xlsx))
         .route("/conflicts", get(conflicts::index).post(conflicts::declare))
         .route("/conflicts/{id}/withdraw", post(conflicts::withdraw))
         .route("/plans", get(plans::index).post(plans::create))
@@ -76,6 +97,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/lists/{kind}/export", get(lists::export_list))
         .route("/lists/{kind}/template", get(lists::template))
+        .merge(verify::router())
         .layer(middleware::from_fn(refuse_cross_site))
 }
 

@@ -19,6 +19,7 @@ use crate::AppState;
 
 struct TaskCard {
     task: TaskView,
+    status_key: String,
     /// `geo:` opens the phone's map application; the Amap link works in any browser.
     geo_href: Option<String>,
     amap_href: Option<String>,
@@ -55,7 +56,9 @@ pub async fn mine(
                             urlencode(&t.firm_name)
                         )
                     }),
-                    overdue: t.due_on < today && t.status != "done",
+                    overdue: t.due_on < today
+                        && !matches!(t.status.as_str(), "submitted" | "accepted" | "cancelled"),
+                    status_key: format!("tasks.status_{}", t.status),
                     task: t,
                 }
             })
