@@ -21,6 +21,7 @@ pub mod import;
 pub mod inspections;
 pub mod lists;
 pub mod registry;
+pub mod reports;
 pub mod session;
 pub mod special;
 pub mod tasks;

@@ -331,7 +331,14 @@ async fn the_home_page_lists_the_coming_deadlines_from_the_rules() {
         .text()
         .await
         .unwrap();
-    let row = home
+    let coming = home
+        .split("id=\"deadlines\"")
+        .nth(1)
+        .expect("the coming deadlines")
+        .split("</table>")
+        .next()
+        .unwrap();
+    let row = coming
         .split("<tr")
         .find(|r| r.contains("重点排污单位抽取派发"))
         .expect("the key draw is listed");
@@ -340,9 +347,37 @@ async fn the_home_page_lists_the_coming_deadlines_from_the_rules() {
         "{row}"
     );
     assert!(
-        !home.contains("2026-01-20"),
+        !coming.contains("2026-01-20"),
         "past deadlines are not listed as coming"
     );
+    // The detachment's own duties with where each stands on the clock's day: January's monthly
+    // report (due 3 February) is overdue, February's (due 3 March) due soon (R-REP-1).
+    let duties = home
+        .split("id=\"my-duties\"")
+        .nth(1)
+        .expect("the agency's duties")
+        .split("</table>")
+        .next()
+        .unwrap();
+    let status_of = |period: &str| {
+        duties
+            .split("<tr")
+            .find(|r| {
+                r.contains("data-duty=\"monthly_report\"")
+                    && r.contains(&format!("data-period=\"{period}\""))
+            })
+            .map(|r| {
+                r.split("data-status=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+    };
+    assert_eq!(status_of("2026-01").as_deref(), Some("overdue"));
+    assert_eq!(status_of("2026-02").as_deref(), Some("due_soon"));
 }
 
 #[tokio::test]

@@ -49,6 +49,8 @@ struct HomePage {
     counts: ListCounts,
     deadlines: Vec<DeadlineRow>,
     plans: Vec<PlanDue>,
+    /// The caller's agency's duties with where each stands (a branch or the detachment).
+    duties: Vec<super::reports::DutyView>,
 }
 
 /// The jurisdiction's plans not drawn yet that fall due within the horizon or are overdue while
@@ -130,8 +132,18 @@ pub async fn show(
     } else {
         Vec::new()
     };
+    let duties = if user.agency.kind().is_some_and(|k| k.is_jurisdiction()) {
+        super::reports::calendar_of(&state, &user.agency, today)
+            .await?
+            .into_iter()
+            .filter(|d| d.row.status.as_str() != "done")
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&HomePage {
         plans,
+        duties,
         ctx: PageCtx::new(lang, Some(&user), "/"),
         agency_code: user.agency.code.clone(),
         counts,

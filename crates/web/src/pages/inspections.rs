@@ -855,3 +855,82 @@ pub async fn print(
         signatures,
     })
 }
+
+/// One form of the quarterly pack.
+struct Paper {
+    v: FormView,
+    agency: String,
+    version: i64,
+    status_key: String,
+    form_sha256: Option<String>,
+    signatures: Vec<(String, Option<i64>)>,
+}
+
+#[derive(Template)]
+#[template(path = "pack_forms.html")]
+struct PackFormsPage {
+    ctx: PageCtx,
+    agency_code: String,
+    agency_name: String,
+    quarter: String,
+    papers: Vec<Paper>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct PackQuery {
+    agency: String,
+    period: String,
+}
+
+/// Every submitted or accepted form (附表1) of an agency's quarter as one printable document,
+/// the paper half of the quarterly pack (R-REP-2).
+pub async fn pack_forms(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    user: CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<PackQuery>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ViewRegistry)?;
+    let agency = super::visible_agencies(&state, &user)
+        .await?
+        .into_iter()
+        .find(|a| a.code == q.agency)
+        .ok_or(AppError::NotFound)?;
+    let quarter = spotcheck_core::period::Quarter::parse(&q.period)
+        .map_err(|_| AppError::BadRequest("plan.bad_period"))?;
+    let rows = inspections::results_detail(
+        &state.db,
+        &agency.path,
+        quarter.first_day(),
+        quarter.last_day(),
+    )
+    .await?;
+    let name = agency.name(lang.code()).to_string();
+    let mut papers = Vec::new();
+    for id in rows.iter().filter_map(|r| r.inspection_id) {
+        let Some(inspection) = inspections::by_id(&state.db, id).await? else {
+            continue;
+        };
+        let signatures = inspections::evidence_of(&state.db, id)
+            .await?
+            .into_iter()
+            .filter(|e| e.kind == "signature")
+            .map(|e| (e.signer.unwrap_or_default(), Some(e.id)))
+            .collect();
+        papers.push(Paper {
+            v: FormView::new(inspection.form()?),
+            agency: name.clone(),
+            version: inspection.version,
+            status_key: format!("insp.status_{}", inspection.status),
+            form_sha256: inspection.form_sha256.clone(),
+            signatures,
+        });
+    }
+    render(&PackFormsPage {
+        ctx: PageCtx::new(lang, Some(&user), "/reports/pack/forms"),
+        agency_code: agency.code.clone(),
+        agency_name: name,
+        quarter: quarter.to_string(),
+        papers,
+    })
+}

@@ -8,6 +8,7 @@ mod inspections;
 mod lists;
 mod plans;
 mod registry_admin;
+mod reports;
 mod results;
 mod tasks;
 pub use agencies::visible_agencies;
@@ -61,6 +62,15 @@ pub fn router() -> Router<AppState> {
         .route("/static/inspection.js", get(inspections::script))
         .route("/compliance", get(compliance::show))
         .route("/results", get(results::show))
+        .route("/calendar", get(reports::calendar))
+        .route("/reports/monthly", get(reports::monthly))
+        .route("/reports/monthly.xlsx", get(reports::monthly_xlsx))
+        .route("/reports/pack", get(reports::pack))
+        .route("/reports/pack/forms", get(inspections::pack_forms))
+        .route("/reports/{kind}/submit", post(reports::submit))
+        .route("/supervision", get(reports::supervision))
+        .route("/supervision/notes", post(reports::open_note))
+        .route("/supervision/notes/{id}", post(reports::follow_up))
         .route("/results.xlsx", get(results::xlsx))
         .route("/conflicts", get(conflicts::index).post(conflicts::declare))
         .route("/conflicts/{id}/withdraw", post(conflicts::withdraw))
