@@ -8,10 +8,11 @@ use spotcheck_store::{account, bootstrap, demo, token, Db};
 use spotcheck_web::{AppState, WebConfig};
 
 use crate::{
-    AccountCommand, AgencyCommand, AuditCommand, BenchCommand, Cli, Command, DrawCommand,
-    TokenCommand,
+    AccountCommand, AgencyCommand, ArchiveCommand, AuditCommand, BenchCommand, Cli, Command,
+    DrawCommand, TokenCommand,
 };
 
+mod archive;
 mod bench;
 mod lists;
 mod plans;
@@ -24,6 +25,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } = &cli.command
     {
         return Ok(draw(command));
+    }
+    // Checking an archive needs no database either (an auditor checks it anywhere).
+    if let Command::Archive {
+        command: ArchiveCommand::Verify { file },
+    } = &cli.command
+    {
+        return Ok(archive::verify(file));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -195,6 +203,7 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Draw { command } => plans::draw_step(&db, command).await,
         Command::Task { command } => tasks::task(&db, command).await,
         Command::Conflict { command } => tasks::conflict(&db, command).await,
+        Command::Archive { command } => archive::archive(&db, command).await,
     }
 }
 

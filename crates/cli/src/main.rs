@@ -138,6 +138,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ConflictCommand,
     },
+    /// The archive (档案) of an agency's year of double-random work, in one zip (R-REP-4).
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -336,6 +341,25 @@ pub enum ConflictCommand {
         #[arg(long)]
         by: String,
     },
+}
+
+#[derive(Subcommand)]
+pub enum ArchiveCommand {
+    /// Write the year's lists, plans, draw records, tasks, forms, evidence and audit events of an
+    /// agency and those under it into one zip with a manifest of every file's SHA-256.
+    Export {
+        /// Code of the agency.
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        year: i32,
+        /// Output file (default: archive-CODE-YEAR.zip).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check an archive against its manifest and draw every draw record again; exit 0 when
+    /// intact, 1 naming the first file that differs, 2 when the file cannot be read.
+    Verify { file: PathBuf },
 }
 
 fn main() -> ExitCode {

@@ -448,3 +448,91 @@ fn a_looser_plan_and_a_conflict_outside_the_jurisdiction_are_refused_on_the_comm
     assert_eq!(foreign.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&foreign.stderr).contains("no officer"));
 }
+
+#[test]
+fn a_years_archive_is_exported_and_verified_and_a_changed_copy_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(spotcheck(dir.path(), &["demo"]).status.success());
+    let created = stdout(&spotcheck(
+        dir.path(),
+        &[
+            "plan", "create", "--agency", "650109", "--kind", "key", "--period", "2026Q2",
+        ],
+    ));
+    let id = created
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_string();
+    assert!(spotcheck(dir.path(), &["draw", "freeze", &id])
+        .status
+        .success());
+    let seeded = spotcheck(
+        dir.path(),
+        &[
+            "draw",
+            "seed",
+            &id,
+            "--randomness",
+            "dice:38172645091827364510",
+            "--witness",
+            "王芳",
+        ],
+    );
+    assert!(seeded.status.success(), "{seeded:?}");
+    let executed = stdout(&spotcheck(dir.path(), &["draw", "execute", &id]));
+    assert!(executed.contains("tasks dispatched"), "{executed}");
+
+    let zip = dir.path().join("archive.zip");
+    let exported = spotcheck(
+        dir.path(),
+        &[
+            "archive",
+            "export",
+            "--agency",
+            "650109",
+            "--year",
+            "2026",
+            "--out",
+            zip.to_str().unwrap(),
+        ],
+    );
+    assert!(exported.status.success(), "{exported:?}");
+    assert!(
+        stdout(&exported).contains("manifest sha256 "),
+        "{exported:?}"
+    );
+    assert!(!dir.path().join("archive.zip.partial").exists());
+    let verified = spotcheck(dir.path(), &["archive", "verify", zip.to_str().unwrap()]);
+    assert_eq!(verified.status.code(), Some(0), "{verified:?}");
+    let text = stdout(&verified);
+    assert!(text.contains("archive intact"), "{text}");
+    assert!(text.contains("1 draw records draw again"), "{text}");
+
+    // One byte of the year-end firm list changed in a copy.
+    let mut bytes = std::fs::read(&zip).unwrap();
+    let name = b"lists/firms-2026-12-31.xlsx";
+    let at = bytes.windows(name.len()).position(|w| w == name).unwrap();
+    bytes[at + name.len() + 200] ^= 0x01;
+    let tampered = dir.path().join("tampered.zip");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let broken = spotcheck(
+        dir.path(),
+        &["archive", "verify", tampered.to_str().unwrap()],
+    );
+    assert_eq!(broken.status.code(), Some(1), "{broken:?}");
+    assert!(
+        stdout(&broken).contains("BROKEN: lists/firms-2026-12-31.xlsx"),
+        "{}",
+        stdout(&broken)
+    );
+
+    let not_a_zip = dir.path().join("not.zip");
+    std::fs::write(&not_a_zip, b"not a zip").unwrap();
+    let unreadable = spotcheck(
+        dir.path(),
+        &["archive", "verify", not_a_zip.to_str().unwrap()],
+    );
+    assert_eq!(unreadable.status.code(), Some(2), "{unreadable:?}");
+}

@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod agency;
+pub mod archive;
 pub mod audit;
 pub mod bootstrap;
 pub mod conflicts;
