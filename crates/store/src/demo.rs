@@ -128,6 +128,9 @@ async fn account_id_of(db: &Db, username: &str) -> Result<i64> {
         .ok_or_else(|| StoreError::NotFound(format!("account {username}")))
 }
 
+/// Firms generated and written per round of the demo load.
+const FIRM_BATCH: usize = 5_000;
+
 /// Writes one record; 1 when it was new.
 async fn put(
     tx: &mut crate::Tx,
@@ -178,16 +181,29 @@ pub async fn load(
         progress(1);
     }
     let year = Year::containing(params.reference_date);
-    for f in params.firms() {
-        let agency = agency_id(f.division.as_str())?;
-        summary.firms += put(
-            &mut tx,
-            at,
-            agency,
-            Record::Firm(FirmRecord::from_demo(&f, year)),
-        )
-        .await?;
-        progress(1);
+    // Firms in batches: new ones through the bulk insert, ones stored already (a second load)
+    // through the ordinary write, which leaves an unchanged record alone.
+    let mut batch: Vec<(i64, FirmRecord)> = Vec::with_capacity(FIRM_BATCH);
+    let mut firms = params.firms().peekable();
+    while firms.peek().is_some() {
+        batch.clear();
+        for f in firms.by_ref().take(FIRM_BATCH) {
+            batch.push((
+                agency_id(f.division.as_str())?,
+                FirmRecord::from_demo(&f, year),
+            ));
+        }
+        let codes: Vec<&str> = batch.iter().map(|(_, f)| f.credit_code.as_str()).collect();
+        let stored = lists::stored_codes(&mut tx, &codes).await?;
+        let (old, new): (Vec<_>, Vec<_>) = batch
+            .iter()
+            .cloned()
+            .partition(|(_, f)| stored.contains(f.credit_code.as_str()));
+        summary.firms += lists::insert_new_firms(&mut tx, "system", &new, at).await?;
+        for (agency, f) in old {
+            summary.firms += put(&mut tx, at, agency, Record::Firm(f)).await?;
+        }
+        progress(batch.len() as u64);
     }
     let firm = |index: usize| demo::firm(params.seed, index);
     let agency_of = |index: usize| agency_id(firm(index).division.as_str());

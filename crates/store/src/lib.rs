@@ -13,6 +13,7 @@ pub mod audit;
 pub mod bootstrap;
 pub mod conflicts;
 pub mod demo;
+pub mod disclosure;
 pub mod draws;
 pub mod export;
 pub mod filing;

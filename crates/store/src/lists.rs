@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use spotcheck_core::lists::{ListKind, Record, UnitCategory};
+use spotcheck_core::lists::{FirmRecord, ListKind, Record, UnitCategory};
 
 use crate::{history, on_db, on_tx, Db, Result, StoreError, Tx};
 
@@ -461,4 +461,97 @@ pub async fn get(db: &Db, kind: ListKind, id: i64) -> Result<Option<Stored>> {
             .map_err(|e| StoreError::Invalid(format!("stored {kind} {id}: {e}")))
     })
     .transpose()
+}
+
+/// Firms per statement of [`insert_new_firms`]: 13 parameters each stays below SQLite's and
+/// PostgreSQL's limits on bound parameters.
+const FIRM_BATCH: usize = 1_000;
+
+/// Inserts firms known not to be stored yet (no firm with their credit codes exists), each with
+/// its first version, a thousand rows per statement: the bulk path of the demo generator and of
+/// large first loads. Returns how many were inserted.
+pub async fn insert_new_firms(
+    tx: &mut Tx,
+    actor: &str,
+    firms: &[(i64, FirmRecord)],
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    let mut inserted = 0;
+    for chunk in firms.chunks(FIRM_BATCH) {
+        let ids: Vec<(i64, String)> = on_tx!(tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO firm (agency_id, credit_code, name, address, division_code, industry_code, category, \
+                 key_directory_year, lon, lat, status, created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut row, (agency_id, f)| {
+                let (category, year) = category_columns(&f.category);
+                row.push_bind(*agency_id)
+                    .push_bind(f.credit_code.as_str())
+                    .push_bind(&f.name)
+                    .push_bind(&f.address)
+                    .push_bind(f.division.as_str())
+                    .push_bind(f.industry.as_str())
+                    .push_bind(category)
+                    .push_bind(year)
+                    .push_bind(f.lon)
+                    .push_bind(f.lat)
+                    .push_bind(f.status.as_str())
+                    .push_bind(at)
+                    .push_bind(at);
+            });
+            q.push(" RETURNING id, credit_code");
+            q.build_query_as().fetch_all(&mut *c).await?
+        });
+        let by_code: std::collections::HashMap<&str, i64> =
+            ids.iter().map(|(id, code)| (code.as_str(), *id)).collect();
+        let mut versions = Vec::with_capacity(chunk.len());
+        for (agency_id, f) in chunk {
+            let id = *by_code.get(f.credit_code.as_str()).ok_or_else(|| {
+                StoreError::Invalid(format!("firm {} not inserted", f.credit_code.as_str()))
+            })?;
+            let data = serde_json::to_string(&Record::Firm(f.clone()))
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            versions.push((id, *agency_id, data));
+        }
+        on_tx!(tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO record_version (kind, record_id, agency_id, version, valid_from, valid_to, data, changed_by) ",
+            );
+            q.push_values(&versions, |mut row, (id, agency_id, data)| {
+                row.push_bind(ListKind::Firms.as_str())
+                    .push_bind(*id)
+                    .push_bind(*agency_id)
+                    .push_bind(1i64)
+                    .push_bind(at)
+                    .push_bind(None::<DateTime<Utc>>)
+                    .push_bind(data.as_str())
+                    .push_bind(actor);
+            });
+            q.build().execute(&mut *c).await?.rows_affected()
+        });
+        inserted += ids.len() as u64;
+    }
+    Ok(inserted)
+}
+
+/// Of these credit codes, the ones stored already.
+pub async fn stored_codes(
+    tx: &mut Tx,
+    codes: &[&str],
+) -> Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in codes.chunks(FIRM_BATCH) {
+        let found: Vec<String> = on_tx!(tx, |c| {
+            let mut q =
+                sqlx::QueryBuilder::new("SELECT credit_code FROM firm WHERE credit_code IN (");
+            let mut list = q.separated(", ");
+            for code in chunk {
+                list.push_bind(*code);
+            }
+            q.push(")");
+            q.build_query_scalar().fetch_all(&mut *c).await?
+        });
+        out.extend(found);
+    }
+    Ok(out)
 }

@@ -130,11 +130,16 @@
     }
   }
 
-  form.addEventListener('submit', async (event) => {
+  form.addEventListener('submit', (event) => {
     if (form.dataset.wasm === 'unavailable') {
       return; // the server checks it
     }
     event.preventDefault();
+    check();
+  });
+
+  // Checks the record in the form in the browser; posts the form when the engine is missing.
+  async function check() {
     show('', texts.checking, '');
     let exports;
     try {
@@ -165,5 +170,49 @@
       return;
     }
     showAnswer(answer);
-  });
+  }
+
+  // A published draw record named by the page (`/verify?record=/public/…`, checked by the
+  // server too): only a path of this site under /public/ is fetched. It is loaded into the form
+  // and checked at once.
+  function publishedRecordPath() {
+    const source = document.getElementById('record-source');
+    const path = source ? source.dataset.record || '' : '';
+    if (!path.startsWith('/public/') || path.includes('//') || path.includes('\\')) {
+      return null;
+    }
+    const url = new URL(path, window.location.href);
+    return url.origin === window.location.origin ? url.pathname + url.search : null;
+  }
+
+  async function loadPublishedRecord(path) {
+    show('', fill(texts.loading, { url: path }), '');
+    let text;
+    try {
+      const response = await fetch(path, {
+        credentials: 'same-origin',
+        redirect: 'error',
+        headers: { Accept: 'application/json' },
+      });
+      if (!response.ok) {
+        throw new Error('HTTP ' + response.status);
+      }
+      text = await response.text();
+    } catch (error) {
+      show('invalid', fill(texts.loadFailed, { url: path, message: String(error.message) }), '');
+      return;
+    }
+    if (textarea) {
+      textarea.value = text;
+    }
+    if (fileInput) {
+      fileInput.value = '';
+    }
+    check();
+  }
+
+  const published = publishedRecordPath();
+  if (published) {
+    loadPublishedRecord(published);
+  }
 })();

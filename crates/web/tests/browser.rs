@@ -554,3 +554,66 @@ async fn an_unsent_draft_of_the_on_site_form_survives_a_reload_and_is_sent() {
     assert_eq!(stored.representative, "张厂长");
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_published_draw_opens_on_the_verify_page_and_matches_in_the_browser() {
+    let Some((driver, browser)) = start_driver() else {
+        return;
+    };
+    let app = TestApp::spawn(sqlite().await).await;
+    let wasm = reqwest::get(app.url("/static/draw.wasm")).await.unwrap();
+    if wasm.status() == 404 {
+        if std::env::var("SPOTCHECK_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("/static/draw.wasm is empty: `rustup target add wasm32-unknown-unknown`");
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "!! SKIPPED: verifying a published draw in the browser (/static/draw.wasm not built)"
+        );
+        return;
+    }
+    // Tianshan's key draw of 2026Q2, published after the quarter (R-REP-3).
+    common::demo_task_of_officer(&app).await;
+    let tianshan = spotcheck_store::agency::by_code(&app.db, "650102")
+        .await
+        .unwrap()
+        .unwrap();
+    let published = spotcheck_store::disclosure::publish(
+        &app.db,
+        "tianshan",
+        &tianshan,
+        spotcheck_core::period::Quarter::parse("2026Q2").unwrap(),
+        None,
+        &Default::default(),
+        "2026-07-05".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let draw_id = published.snapshot().unwrap().draws[0].id;
+    let c = connect(&driver, &browser).await;
+
+    // No login: the published quarter, and its draw's link.
+    c.goto(&app.url("/public/650102/2026Q2")).await.unwrap();
+    click(&c, &format!("verify-draw-{draw_id}")).await;
+    wait_for_path(&c, "/verify").await;
+    let source = text_of(&c, "#record-source").await;
+    assert!(
+        source.contains(&format!("/public/650102/2026Q2/draws/{draw_id}.json")),
+        "{source}"
+    );
+
+    // The record is loaded into the form and checked in the browser.
+    let text = wait_for_wasm_verdict(&c, "agrees").await;
+    assert!(text.starts_with("一致"), "{text}");
+    let record = c
+        .find(Locator::Id("record"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(record.contains("\"output\""), "the record is in the form");
+    c.close().await.unwrap();
+}

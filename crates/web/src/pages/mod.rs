@@ -16,6 +16,7 @@ pub(crate) use compliance::table_for as compliance_table;
 pub(crate) use plans::{create_in_scope, plan_in_scope, refusal_message, run_step, StepInput};
 mod home;
 mod login;
+mod public;
 mod verify;
 
 use askama::Template;
@@ -108,6 +109,7 @@ pub fn router() -> Router<AppState> {
         .route("/lists/{kind}/export", get(lists::export_list))
         .route("/lists/{kind}/template", get(lists::template))
         .merge(verify::router())
+        .merge(public::router())
         .layer(middleware::from_fn(refuse_cross_site))
 }
 

@@ -7,12 +7,16 @@
 //! built to WebAssembly (`crates/draw-wasm`, embedded by `build.rs`). Without JavaScript, or
 //! when the module was built without the `wasm32-unknown-unknown` target, the form is posted and
 //! the server runs the same check.
+//!
+//! A published quarter (R-REP-3) links each of its draws here as
+//! `/verify?record=/public/{agency}/{quarter}/draws/{id}.json`: the script loads that record from
+//! this site and checks it at once; without JavaScript the page links the record for download.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Query};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -62,8 +66,28 @@ pub fn router() -> Router<AppState> {
 struct VerifyPage {
     ctx: PageCtx,
     record: String,
+    /// A published record the page loads and checks (`?record=`), see [`public_record_path`].
+    record_url: Option<String>,
     verdict: Option<VerdictView>,
     wasm_available: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct VerifyQuery {
+    record: Option<String>,
+}
+
+/// The address of a published draw record the page may load (`/verify?record=…`, R-REP-3): a
+/// path of this site under `/public/`, never another site's address, so that a link cannot make
+/// the page fetch from elsewhere.
+fn public_record_path(record: &str) -> Option<String> {
+    let allowed = record.starts_with("/public/")
+        && record.len() <= 512
+        && record.bytes().all(|b| b.is_ascii_graphic())
+        && !record.contains("//")
+        && !record.contains('\\')
+        && !record.contains("..");
+    allowed.then(|| record.to_string())
 }
 
 /// A verdict as the page shows it; `verify.js` writes the same markup with `data-engine="wasm"`.
@@ -127,12 +151,14 @@ fn page(
     lang: Lang,
     user: Option<&crate::auth::CurrentUser>,
     record: String,
+    record_url: Option<String>,
     verdict: Option<VerdictView>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let mut response = render(&VerifyPage {
         ctx: PageCtx::new(lang, user, "/verify"),
         record,
+        record_url,
         verdict,
         wasm_available: !DRAW_WASM.is_empty(),
     })?;
@@ -140,12 +166,21 @@ fn page(
     Ok(response)
 }
 
-/// The form, for anyone.
+/// The form, for anyone; with `?record=/public/…` it loads that published record and checks it.
 pub async fn form(
     Extension(lang): Extension<Lang>,
     MaybeUser(user): MaybeUser,
+    Query(query): Query<VerifyQuery>,
 ) -> Result<Response, AppError> {
-    page(lang, user.as_ref(), String::new(), None, StatusCode::OK)
+    let record_url = query.record.as_deref().and_then(public_record_path);
+    page(
+        lang,
+        user.as_ref(),
+        String::new(),
+        record_url,
+        None,
+        StatusCode::OK,
+    )
 }
 
 /// What the form sent: a pasted record or a chosen file (the file wins when both are there).
@@ -169,7 +204,7 @@ pub async fn check(
 ) -> Result<Response, AppError> {
     let t = Tr::new(lang);
     let answer = |record: String, verdict: VerdictView, status: StatusCode| {
-        page(lang, user.as_ref(), record, Some(verdict), status)
+        page(lang, user.as_ref(), record, None, Some(verdict), status)
     };
     let Ok(multipart) = multipart else {
         return Err(AppError::BadRequest("verify.not_a_form"));
@@ -311,4 +346,27 @@ async fn wasm() -> Response {
         DRAW_WASM,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_record_path;
+
+    #[test]
+    fn only_published_records_of_this_site_are_loaded() {
+        let ok = "/public/650102/2026Q2/draws/7.json";
+        assert_eq!(public_record_path(ok).as_deref(), Some(ok));
+        assert!(public_record_path("/public/650102/2026Q2/draws/7.json?version=1").is_some());
+        for refused in [
+            "https://example.org/public/x.json",
+            "//example.org/public/x.json",
+            "/public//example.org/x.json",
+            "/public/../plans/1",
+            "/plans/1/export",
+            "/public/a b.json",
+            "/public/\\\\example.org",
+        ] {
+            assert_eq!(public_record_path(refused), None, "{refused}");
+        }
+    }
 }
