@@ -151,6 +151,81 @@ fn warn_skipped(url: &str, e: &sqlx::Error) {
     });
 }
 
+/// The foundation (admin password `admin password 1`) and the demo data set: the common start of
+/// the storage tests that need lists to draw from.
+pub async fn with_demo(db: &Db) {
+    crate::bootstrap::ensure_foundation(db, Some("admin password 1"))
+        .await
+        .expect("foundation");
+    crate::demo::load(db, &crate::demo::DemoOptions::default(), &|_| {})
+        .await
+        .expect("demo data");
+}
+
+/// Creates `agency`'s plan of `kind` for `period` with the rules' defaults, freezes it on
+/// `today`, enters `dice` before one witness and draws: the executed record.
+pub async fn drawn(
+    db: &Db,
+    agency: &crate::agency::Agency,
+    kind: crate::draws::PlanKind,
+    period: &str,
+    today: chrono::NaiveDate,
+    dice: &str,
+) -> crate::draws::DrawRecord {
+    use crate::draws;
+    let rules = spotcheck_core::rules::RulesConfig::default();
+    let plan = draws::create_plan(
+        db,
+        "test",
+        agency,
+        kind,
+        period,
+        &rules,
+        &Default::default(),
+    )
+    .await
+    .expect("storage")
+    .expect("a plan within the rules");
+    draws::freeze(db, "test", &plan, agency, today)
+        .await
+        .expect("storage")
+        .expect("frozen");
+    draws::seed(db, "test", &plan, dice, &["王芳".into()])
+        .await
+        .expect("storage")
+        .expect("seeded");
+    draws::execute(db, "test", &plan)
+        .await
+        .expect("storage")
+        .expect("drawn")
+}
+
+/// The prefilled form of a task completed as on site on `day` (9:00 to 11:00): the firm's
+/// person present named and every item compliant, ready to submit.
+pub async fn completed_form(
+    db: &Db,
+    task_id: i64,
+    day: chrono::NaiveDate,
+) -> spotcheck_core::inspection::InspectionForm {
+    use spotcheck_core::inspection::{CheckItem, ItemCheck, Verdict};
+    let mut form = crate::inspections::prefill(db, task_id)
+        .await
+        .expect("the task's form");
+    let at = |h| day.and_hms_opt(h, 0, 0).expect("a time of day");
+    form.arrived_at = Some(at(9));
+    form.departed_at = Some(at(11));
+    form.representative = "厂长".into();
+    form.items = CheckItem::ALL
+        .iter()
+        .map(|item| ItemCheck {
+            item: *item,
+            verdict: Verdict::Compliant,
+            remark: String::new(),
+        })
+        .collect();
+    form
+}
+
 #[cfg(test)]
 mod tests {
     use super::database_url_with_name;

@@ -8,22 +8,12 @@ use spotcheck_core::rules::RulesConfig;
 use spotcheck_draw::{DrawInput, DrawOutput};
 use spotcheck_store::agency::Agency;
 use spotcheck_store::conflicts::{self, ConflictRefusal};
-use spotcheck_store::demo::{self, DemoOptions};
 use spotcheck_store::draws::{self, Plan, PlanKind, PlanParams, Refusal, Standing};
 use spotcheck_store::tasks::{self, ReassignRefusal};
-use spotcheck_store::testing::all_backends;
-use spotcheck_store::{agency, audit, bootstrap, Db};
+use spotcheck_store::testing::{self, all_backends};
+use spotcheck_store::{agency, audit, Db};
 
 const DICE: &str = "dice:38172645091827364510";
-
-async fn demo_db(db: &Db) {
-    bootstrap::ensure_foundation(db, Some("admin password 1"))
-        .await
-        .unwrap();
-    demo::load(db, &DemoOptions::default(), &|_| {})
-        .await
-        .unwrap();
-}
 
 async fn agency_of(db: &Db, code: &str) -> Agency {
     agency::by_code(db, code).await.unwrap().unwrap()
@@ -44,19 +34,17 @@ async fn plan(db: &Db, a: &Agency, kind: PlanKind, period: &str) -> Plan {
     .unwrap()
 }
 
-/// Freezes, seeds with dice and executes; returns the frozen input and the output.
-async fn run(db: &Db, p: &Plan, a: &Agency, today: &str, dice: &str) -> (DrawInput, DrawOutput) {
-    let frozen = draws::freeze(db, "admin", p, a, today.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    draws::seed(db, "admin", p, dice, &["王芳".into()])
-        .await
-        .unwrap()
-        .unwrap();
-    let done = draws::execute(db, "admin", p).await.unwrap().unwrap();
+/// Draws the plan of `kind` for `period` (frozen on `today`): the frozen input and the output.
+async fn run(
+    db: &Db,
+    a: &Agency,
+    kind: PlanKind,
+    period: &str,
+    today: &str,
+) -> (DrawInput, DrawOutput) {
+    let done = testing::drawn(db, a, kind, period, today.parse().unwrap(), DICE).await;
     (
-        serde_json::from_str(&frozen.input).unwrap(),
+        serde_json::from_str(&done.input).unwrap(),
         serde_json::from_str(done.output.as_deref().unwrap()).unwrap(),
     )
 }
@@ -64,7 +52,7 @@ async fn run(db: &Db, p: &Plan, a: &Agency, today: &str, dice: &str) -> (DrawInp
 #[tokio::test]
 async fn plans_may_be_stricter_than_the_rules_but_never_looser() {
     for t in all_backends().await {
-        demo_db(&t.db).await;
+        testing::with_demo(&t.db).await;
         let midong = agency_of(&t.db, "650109").await;
         let city = agency_of(&t.db, "650100").await;
         let rules = RulesConfig::default();
@@ -151,7 +139,7 @@ async fn plans_may_be_stricter_than_the_rules_but_never_looser() {
 #[tokio::test]
 async fn a_freeze_without_enough_certified_officers_is_refused() {
     for t in all_backends().await {
-        demo_db(&t.db).await;
+        testing::with_demo(&t.db).await;
         let midong = agency_of(&t.db, "650109").await;
         let p = plan(&t.db, &midong, PlanKind::Key, "2040Q1").await;
         // By 2040 every certificate of the demo has expired.
@@ -173,7 +161,7 @@ async fn a_freeze_without_enough_certified_officers_is_refused() {
 async fn a_beacon_round_must_be_published_after_the_freeze() {
     const QUICKNET: &str = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971";
     for t in all_backends().await {
-        demo_db(&t.db).await;
+        testing::with_demo(&t.db).await;
         let midong = agency_of(&t.db, "650109").await;
         let p = plan(&t.db, &midong, PlanKind::Key, "2026Q2").await;
         let frozen = draws::freeze(&t.db, "admin", &p, &midong, "2026-03-20".parse().unwrap())
@@ -222,7 +210,7 @@ async fn a_beacon_round_must_be_published_after_the_freeze() {
 #[tokio::test]
 async fn a_declared_conflict_keeps_the_officer_away_from_the_firm() {
     for t in all_backends().await {
-        demo_db(&t.db).await;
+        testing::with_demo(&t.db).await;
         let midong = agency_of(&t.db, "650109").await;
         let tianshan = agency_of(&t.db, "650102").await;
         // Learn Midong's officers and key units from a frozen plan of another year.
@@ -292,8 +280,7 @@ async fn a_declared_conflict_keeps_the_officer_away_from_the_firm() {
         .unwrap();
         assert_eq!(no_reason.unwrap_err(), ConflictRefusal::NoReason);
 
-        let p = plan(&t.db, &midong, PlanKind::Key, "2026Q2").await;
-        let (input, output) = run(&t.db, &p, &midong, "2026-03-20", DICE).await;
+        let (input, output) = run(&t.db, &midong, PlanKind::Key, "2026Q2", "2026-03-20").await;
         assert_eq!(input.conflicts.len(), input.population.len());
         assert!(input.conflicts.iter().all(|c| c.officer == officer));
         assert!(!output.selected.is_empty());
@@ -331,10 +318,9 @@ async fn a_declared_conflict_keeps_the_officer_away_from_the_firm() {
 #[tokio::test]
 async fn a_task_changes_hands_only_with_a_reason_and_to_an_officer_drawn_at_random() {
     for t in all_backends().await {
-        demo_db(&t.db).await;
+        testing::with_demo(&t.db).await;
         let midong = agency_of(&t.db, "650109").await;
-        let p = plan(&t.db, &midong, PlanKind::Key, "2026Q2").await;
-        let (input, output) = run(&t.db, &p, &midong, "2026-03-20", DICE).await;
+        let (input, output) = run(&t.db, &midong, PlanKind::Key, "2026Q2", "2026-03-20").await;
         let today = "2026-04-02".parse().unwrap();
         let first = &output.selected[0];
         let sick = first.officers[0].clone();
@@ -426,12 +412,11 @@ async fn a_task_changes_hands_only_with_a_reason_and_to_an_officer_drawn_at_rand
 #[tokio::test]
 async fn the_compliance_table_measures_the_year_against_the_rules() {
     for t in all_backends().await {
-        demo_db(&t.db).await;
+        testing::with_demo(&t.db).await;
         let midong = agency_of(&t.db, "650109").await;
         let rules = RulesConfig::default();
         let year = Year::new(2026).unwrap();
-        let q1 = plan(&t.db, &midong, PlanKind::Key, "2026Q1").await;
-        let (input, output) = run(&t.db, &q1, &midong, "2025-12-20", DICE).await;
+        let (input, output) = run(&t.db, &midong, PlanKind::Key, "2026Q1", "2025-12-20").await;
 
         let table = draws::compliance(&t.db, &midong, year, &rules, "2026-02-01".parse().unwrap())
             .await

@@ -2,69 +2,36 @@
 //! records counted one by one, a duty turns overdue on the day after it is due, and supervision
 //! notes are followed up until closed.
 
-use chrono::NaiveDateTime;
 use spotcheck_core::calendar::{DutyKind, DutyStatus};
-use spotcheck_core::inspection::{CheckItem, Finding, ItemCheck, Measure, MeasureKind, Verdict};
+use spotcheck_core::inspection::{CheckItem, Finding, Measure, MeasureKind, Verdict};
 use spotcheck_core::period::Month;
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::agency::Agency;
 use spotcheck_store::demo::{self, DemoOptions};
-use spotcheck_store::draws::{self, PlanKind, PlanParams};
+use spotcheck_store::draws::PlanKind;
 use spotcheck_store::reports::{self, ReportKind};
-use spotcheck_store::testing::all_backends;
+use spotcheck_store::testing::{self, all_backends};
 use spotcheck_store::{agency, bootstrap, firms, inspections, tasks, Db};
 
 async fn drawn(db: &Db, a: &Agency, kind: PlanKind, period: &str) -> Vec<tasks::TaskRow> {
-    let plan = draws::create_plan(
-        db,
-        "midong",
-        a,
-        kind,
-        period,
-        &RulesConfig::default(),
-        &PlanParams::default(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    draws::freeze(db, "midong", &plan, a, "2026-03-20".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    draws::seed(
-        db,
-        "midong",
-        &plan,
-        "dice:11223344556677889900",
-        &["w".into()],
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let d = draws::execute(db, "midong", &plan).await.unwrap().unwrap();
-    tasks::of_draw(db, d.id).await.unwrap()
+    let day = "2026-03-20".parse().unwrap();
+    let done = testing::drawn(db, a, kind, period, day, "dice:11223344556677889900").await;
+    tasks::of_draw(db, done.id).await.unwrap()
 }
 
 /// Submits the task's form; with `problems`, that many findings, the first with a case filed and
 /// two measures.
 async fn submit(db: &Db, task_id: i64, problems: usize) {
-    let mut form = inspections::prefill(db, task_id).await.unwrap();
-    let at = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").unwrap();
-    form.arrived_at = Some(at("2026-04-10 09:00"));
-    form.departed_at = Some(at("2026-04-10 10:00"));
-    form.representative = "厂长".into();
-    form.items = CheckItem::ALL
-        .iter()
-        .map(|i| ItemCheck {
-            item: *i,
-            verdict: if problems > 0 && *i == CheckItem::OtherRules {
-                Verdict::NonCompliant
-            } else {
-                Verdict::Compliant
-            },
-            remark: "见问题".into(),
-        })
-        .collect();
+    let mut form = testing::completed_form(db, task_id, "2026-04-10".parse().unwrap()).await;
+    if problems > 0 {
+        let other = form
+            .items
+            .iter_mut()
+            .find(|c| c.item == CheckItem::OtherRules)
+            .unwrap();
+        other.verdict = Verdict::NonCompliant;
+        other.remark = "见问题".into();
+    }
     for n in 0..problems {
         form.findings.push(Finding {
             item: Some(CheckItem::OtherRules),

@@ -6,20 +6,21 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use spotcheck_core::calendar::Duty;
-use spotcheck_core::inspection::{CheckItem, Finding, InspectionForm, ItemCheck, Verdict};
+use spotcheck_core::inspection::{CheckItem, Finding, Verdict};
 use spotcheck_core::lists::{ListKind, Record, UnitCategory};
 use spotcheck_core::period::{Quarter, Year};
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_draw::{DrawInput, DrawOutput};
 use spotcheck_store::agency::Agency;
 use spotcheck_store::demo::{self, DemoOptions};
-use spotcheck_store::draws::{self, Plan, PlanKind, PlanParams, Standing};
-use spotcheck_store::testing::all_backends;
+use spotcheck_store::draws::{self, PlanKind, Standing};
+use spotcheck_store::testing::{self, all_backends};
 use spotcheck_store::{agency, audit, bootstrap, inspections, lists, tasks, Db};
 
-/// Freezes, seeds, draws; returns the frozen input, the output and the draw's id.
+/// Draws (different dice each time, as thrown before the witnesses); checks the record
+/// verifies; returns the frozen input, the output and the draw's id.
 async fn draw(
     db: &Db,
     a: &Agency,
@@ -27,32 +28,11 @@ async fn draw(
     period: &str,
     today: NaiveDate,
 ) -> (DrawInput, DrawOutput, i64) {
-    let plan: Plan = draws::create_plan(
-        db,
-        "midong",
-        a,
-        kind,
-        period,
-        &RulesConfig::default(),
-        &PlanParams::default(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let frozen = draws::freeze(db, "midong", &plan, a, today)
-        .await
-        .unwrap()
-        .unwrap();
-    // Different dice each time, as thrown before the witnesses.
     let dice = format!(
         "dice:{:0>24}",
         period.replace('Q', "0") + kind.as_str().len().to_string().as_str()
     );
-    draws::seed(db, "midong", &plan, &dice, &["王芳".into(), "李军".into()])
-        .await
-        .unwrap()
-        .unwrap();
-    let done = draws::execute(db, "midong", &plan).await.unwrap().unwrap();
+    let done = testing::drawn(db, a, kind, period, today, &dice).await;
     let record = draws::export(&done).unwrap().unwrap();
     assert_eq!(
         spotcheck_draw::verify_json(&record.to_string()).unwrap(),
@@ -60,7 +40,7 @@ async fn draw(
         "{period} {kind:?} verifies"
     );
     (
-        serde_json::from_str(&frozen.input).unwrap(),
+        serde_json::from_str(&done.input).unwrap(),
         serde_json::from_str(done.output.as_deref().unwrap()).unwrap(),
         done.id,
     )
@@ -68,27 +48,16 @@ async fn draw(
 
 /// The on-site form of a task as its team fills it in on `day`; `violation` records one.
 async fn inspect(db: &Db, task_id: i64, day: NaiveDate, violation: bool) {
-    let mut form: InspectionForm = inspections::prefill(db, task_id).await.unwrap();
-    let at = |h: u32| NaiveDateTime::new(day, chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap());
-    form.arrived_at = Some(at(9));
-    form.departed_at = Some(at(11));
-    form.representative = "厂长".into();
-    form.items = CheckItem::ALL
-        .iter()
-        .map(|item| ItemCheck {
-            item: *item,
-            verdict: if violation && *item == CheckItem::HazardousWaste {
-                Verdict::NonCompliant
-            } else {
-                Verdict::Compliant
-            },
-            remark: if violation && *item == CheckItem::HazardousWaste {
-                "危废贮存场所不规范".into()
-            } else {
-                String::new()
-            },
-        })
-        .collect();
+    let mut form = testing::completed_form(db, task_id, day).await;
+    if violation {
+        let waste = form
+            .items
+            .iter_mut()
+            .find(|c| c.item == CheckItem::HazardousWaste)
+            .unwrap();
+        waste.verdict = Verdict::NonCompliant;
+        waste.remark = "危废贮存场所不规范".into();
+    }
     if violation {
         form.findings.push(Finding {
             item: Some(CheckItem::HazardousWaste),

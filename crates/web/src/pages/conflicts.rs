@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header::LOCATION;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 use spotcheck_core::role::Permission;
@@ -106,7 +105,7 @@ pub async fn declare(
     )
     .await?
     {
-        Ok(_) => Ok((StatusCode::SEE_OTHER, [(LOCATION, "/conflicts")]).into_response()),
+        Ok(_) => Ok(super::see_other("/conflicts")),
         Err(refusal) => {
             let message = Tr::new(lang).get(refusal.key()).to_string();
             page(&state, &user, lang, Some(message)).await
@@ -130,5 +129,5 @@ pub async fn withdraw(
     if !conflicts::withdraw(&state.db, &user.account.username, user.scope_path(), id).await? {
         return Err(AppError::NotFound);
     }
-    Ok((StatusCode::SEE_OTHER, [(LOCATION, "/conflicts")]).into_response())
+    Ok(super::see_other("/conflicts"))
 }

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
@@ -545,11 +545,7 @@ pub async fn save(
             "saved_at": saved.updated_at.timestamp_millis(),
         }))
         .into_response()),
-        Ok(_) => Ok((
-            StatusCode::SEE_OTHER,
-            [(LOCATION, format!("/tasks/{task_id}/inspection"))],
-        )
-            .into_response()),
+        Ok(_) => Ok(super::see_other(format!("/tasks/{task_id}/inspection"))),
         Err(refusal) if by_script => {
             let body = serde_json::json!({ "error": { "code": refusal.key(), "problems": refusal_messages(lang, &refusal) } });
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
@@ -579,23 +575,24 @@ pub async fn correct(
     if !a.on_team {
         return Err(AppError::Forbidden);
     }
-    match inspections::correct(&state.db, &user.account.username, task_id).await? {
-        Ok(_) => Ok((
-            StatusCode::SEE_OTHER,
-            [(LOCATION, format!("/tasks/{task_id}/inspection"))],
-        )
-            .into_response()),
+    let outcome = inspections::correct(&state.db, &user.account.username, task_id).await?;
+    after_step(&state, &user, lang, task_id, outcome).await
+}
+
+/// Back to the task's form after a step: the form itself when it was done, the form with the
+/// refusal's messages when not.
+async fn after_step<T>(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    task_id: i64,
+    outcome: Result<T, InspRefusal>,
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok(_) => Ok(super::see_other(format!("/tasks/{task_id}/inspection"))),
         Err(r) => {
-            form_page(
-                &state,
-                &user,
-                lang,
-                task_id,
-                None,
-                refusal_messages(lang, &r),
-                None,
-            )
-            .await
+            let problems = refusal_messages(lang, &r);
+            form_page(state, user, lang, task_id, None, problems, None).await
         }
     }
 }
@@ -633,29 +630,9 @@ pub async fn review(
     user.require(Permission::ReviewInspections)?;
     let (inspection, _) = inspection_in_scope(&state, &user, id).await?;
     let accept = f.decision == "accept";
-    match inspections::review(&state.db, &user.account.username, id, accept, &f.comment).await? {
-        Ok(_) => Ok((
-            StatusCode::SEE_OTHER,
-            [(
-                LOCATION,
-                format!("/tasks/{}/inspection", inspection.task_id),
-            )],
-        )
-            .into_response()),
-        Err(r) => {
-            let problems = refusal_messages(lang, &r);
-            form_page(
-                &state,
-                &user,
-                lang,
-                inspection.task_id,
-                None,
-                problems,
-                None,
-            )
-            .await
-        }
-    }
+    let outcome =
+        inspections::review(&state.db, &user.account.username, id, accept, &f.comment).await?;
+    after_step(&state, &user, lang, inspection.task_id, outcome).await
 }
 
 /// Receives a photo, document or signature for the form (R-INSP-1, evidence).
@@ -729,29 +706,9 @@ pub async fn attach(
         signer: Some(get("signer")).filter(|s| !s.is_empty()),
     };
     let limits = EvidenceLimits::default();
-    match inspections::attach(&state.db, &user.account.username, id, upload, &limits).await? {
-        Ok(_) => Ok((
-            StatusCode::SEE_OTHER,
-            [(
-                LOCATION,
-                format!("/tasks/{}/inspection", inspection.task_id),
-            )],
-        )
-            .into_response()),
-        Err(r) => {
-            let problems = refusal_messages(lang, &r);
-            form_page(
-                &state,
-                &user,
-                lang,
-                inspection.task_id,
-                None,
-                problems,
-                None,
-            )
-            .await
-        }
-    }
+    let outcome =
+        inspections::attach(&state.db, &user.account.username, id, upload, &limits).await?;
+    after_step(&state, &user, lang, inspection.task_id, outcome).await
 }
 
 /// The original file of a piece of evidence, unaltered.

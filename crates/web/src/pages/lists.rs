@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
@@ -322,11 +322,7 @@ async fn save(
         .await?
     {
         Ok(_) => {
-            return Ok((
-                StatusCode::SEE_OTHER,
-                [(LOCATION, format!("/lists/{kind}"))],
-            )
-                .into_response());
+            return Ok(super::see_other(format!("/lists/{kind}")));
         }
         Err(Refusal::Invalid(errors)) => errors.iter().map(|e| field_message(e, lang)).collect(),
         Err(Refusal::KeyChanged) => vec![t.get("lists.key_changed").to_string()],

@@ -149,6 +149,11 @@ impl PageCtx {
     }
 }
 
+/// 303 See Other to `location`: where a form's browser goes after a change.
+pub fn see_other(location: impl Into<String>) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, location.into())]).into_response()
+}
+
 /// Renders a template as an HTML response.
 pub fn render(page: &impl Template) -> Result<Response, AppError> {
     Ok(Html(page.render()?).into_response())
@@ -216,11 +221,7 @@ fn error_response(
     }
     if status == StatusCode::UNAUTHORIZED {
         let next = urlencode(path_and_query);
-        return (
-            StatusCode::SEE_OTHER,
-            [(LOCATION, format!("/login?next={next}"))],
-        )
-            .into_response();
+        return see_other(format!("/login?next={next}"));
     }
     let page = ErrorPage {
         ctx: PageCtx::new(lang, None, path),

@@ -5,9 +5,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header::LOCATION;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -178,11 +177,7 @@ pub async fn create(
         team_size: optional_number(&f.team_size)?,
     };
     match create_in_scope(&state, &user, &f.agency, &f.kind, &f.period, &params).await? {
-        Ok(p) => Ok((
-            StatusCode::SEE_OTHER,
-            [(LOCATION, format!("/plans/{}", p.id))],
-        )
-            .into_response()),
+        Ok(p) => Ok(super::see_other(format!("/plans/{}", p.id))),
         Err(refusal) => {
             plans_page(&state, &user, lang, Some(refusal_message(lang, &refusal).1)).await
         }
@@ -456,7 +451,7 @@ pub async fn step(
         approver: f.approver,
     };
     match run_step(&state, &user, id, &step, &input).await? {
-        Ok(_) => Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/plans/{id}"))]).into_response()),
+        Ok(_) => Ok(super::see_other(format!("/plans/{id}"))),
         Err(refusal) => {
             plan_page(
                 &state,

@@ -18,9 +18,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{
-    ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG, LOCATION,
-};
+use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -887,11 +885,10 @@ async fn publish(
     )
     .await?;
     match outcome {
-        Ok(d) => Ok((
-            StatusCode::SEE_OTHER,
-            [(LOCATION, format!("/public/{}/{}", agency.code, d.quarter))],
-        )
-            .into_response()),
+        Ok(d) => Ok(super::see_other(format!(
+            "/public/{}/{}",
+            agency.code, d.quarter
+        ))),
         Err(refusal) => {
             let message = refusal_message(&Tr::new(lang), &refusal);
             disclosures_page(&state, &user, lang, Some(&agency.code), Some(message)).await

@@ -4,9 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header::LOCATION;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -157,7 +155,7 @@ pub async fn file(
         spotcheck_store::now(),
     )
     .await?;
-    Ok((StatusCode::SEE_OTHER, [(LOCATION, "/filings")]).into_response())
+    Ok(super::see_other("/filings"))
 }
 
 struct ConsolidatedRow {
@@ -273,5 +271,5 @@ pub async fn rectify(
         spotcheck_store::now(),
     )
     .await?;
-    Ok((StatusCode::SEE_OTHER, [(LOCATION, "/special")]).into_response())
+    Ok(super::see_other("/special"))
 }

@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
-use axum::http::StatusCode;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use chrono::{Days, NaiveDate};
@@ -368,18 +367,11 @@ pub async fn submit(
         &content,
     )
     .await?;
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(
-            LOCATION,
-            format!(
-                "{back}?agency={}&period={}",
-                urlencode(&agency.code),
-                urlencode(&f.period)
-            ),
-        )],
-    )
-        .into_response())
+    Ok(super::see_other(format!(
+        "{back}?agency={}&period={}",
+        urlencode(&agency.code),
+        urlencode(&f.period)
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -659,7 +651,7 @@ pub async fn open_note(
         due,
     )
     .await?;
-    Ok((StatusCode::SEE_OTHER, [(LOCATION, "/supervision")]).into_response())
+    Ok(super::see_other("/supervision"))
 }
 
 #[derive(Deserialize)]
@@ -695,5 +687,5 @@ pub async fn follow_up(
     {
         return Err(AppError::NotFound);
     }
-    Ok((StatusCode::SEE_OTHER, [(LOCATION, "/supervision")]).into_response())
+    Ok(super::see_other("/supervision"))
 }

@@ -3,9 +3,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header::LOCATION;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 use spotcheck_core::role::Permission;
@@ -153,7 +152,7 @@ pub async fn reassign(
     )
     .await?
     {
-        Ok(_) => Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/tasks/{id}"))]).into_response()),
+        Ok(_) => Ok(super::see_other(format!("/tasks/{id}"))),
         Err(tasks::ReassignRefusal::UnknownTask) => Err(AppError::NotFound),
         Err(refusal) => {
             let message = Tr::new(lang).get(refusal.key()).to_string();

@@ -115,43 +115,19 @@ pub fn csrf_of(html: &str) -> String {
 /// Loads the demo, draws Tianshan's key units for 2026Q2 and links the demo account `officer` to
 /// the first officer of the first task's team. Returns that task's id and its firm's credit code.
 pub async fn demo_task_of_officer(app: &TestApp) -> (i64, String) {
-    use spotcheck_store::draws::{self, PlanKind, PlanParams};
     spotcheck_store::demo::load(&app.db, &Default::default(), &|_| {})
         .await
         .unwrap();
     let tianshan = agency::by_code(&app.db, "650102").await.unwrap().unwrap();
-    let rules = spotcheck_core::rules::RulesConfig::default();
-    let plan = draws::create_plan(
+    let drawn = spotcheck_store::testing::drawn(
         &app.db,
-        "tianshan",
         &tianshan,
-        PlanKind::Key,
+        spotcheck_store::draws::PlanKind::Key,
         "2026Q2",
-        &rules,
-        &PlanParams::default(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let today = "2026-03-20".parse().unwrap();
-    draws::freeze(&app.db, "tianshan", &plan, &tianshan, today)
-        .await
-        .unwrap()
-        .unwrap();
-    draws::seed(
-        &app.db,
-        "tianshan",
-        &plan,
+        "2026-03-20".parse().unwrap(),
         "dice:38172645091827364510",
-        &["王芳".into()],
     )
-    .await
-    .unwrap()
-    .unwrap();
-    let drawn = draws::execute(&app.db, "tianshan", &plan)
-        .await
-        .unwrap()
-        .unwrap();
+    .await;
     let task = spotcheck_store::tasks::of_draw(&app.db, drawn.id)
         .await
         .unwrap()
