@@ -163,6 +163,9 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
                     name,
                 },
         } => add_account(&db, username, agency, role, name).await,
+        Command::Account {
+            command: AccountCommand::ResetPassword { username, by },
+        } => reset_password(&db, username, by).await,
         Command::Import {
             kind,
             file,
@@ -295,6 +298,28 @@ async fn agency_command(db: &Db, command: &AgencyCommand) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
+/// An administrator's reset: a new random password, shown once; every session of the account
+/// ends; audited under the administrator's name.
+async fn reset_password(db: &Db, username: &str, by: &str) -> anyhow::Result<ExitCode> {
+    let Some(admin) = account::by_username(db, by).await? else {
+        bail!("no account {by:?}");
+    };
+    if admin.role() != Some(spotcheck_core::role::Role::SystemAdmin) {
+        bail!("{by} is not a system administrator: only they reset passwords");
+    }
+    let Some(target) = account::by_username(db, username).await? else {
+        bail!("no account {username:?}");
+    };
+    let password = spotcheck_store::random_token()[..20].to_string();
+    let mut tx = db.begin().await?;
+    account::set_password(&mut tx, by, target.id, &password).await?;
+    spotcheck_store::session::end_all(&mut tx, by, &target).await?;
+    tx.commit().await?;
+    println!("new password of {username}: {password}");
+    println!("Give it to the person in a safe way: it is shown only this once; they should change it at /account.");
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn add_account(
     db: &Db,
     username: &str,
@@ -314,8 +339,13 @@ async fn add_account(
         bail!("the username and --name must not be empty");
     }
     let (password, generated) = match std::env::var("SPOTCHECK_NEW_PASSWORD") {
-        Ok(p) if p.chars().count() >= 12 => (p, false),
-        Ok(_) => bail!("SPOTCHECK_NEW_PASSWORD must have at least 12 characters"),
+        Ok(p) => match spotcheck_core::password::check(&p, username) {
+            Ok(()) => (p, false),
+            Err(problem) => bail!(
+                "SPOTCHECK_NEW_PASSWORD is refused ({problem:?}): at least {} characters, not a common password, not the username",
+                spotcheck_core::password::MIN_LENGTH
+            ),
+        },
         Err(_) => (spotcheck_store::random_token()[..20].to_string(), true),
     };
     let mut tx = db.begin().await?;

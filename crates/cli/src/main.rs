@@ -199,6 +199,13 @@ pub enum AccountCommand {
         #[arg(long)]
         name: String,
     },
+    /// Give an account a new random password (printed once) and end its sessions; audited.
+    ResetPassword {
+        username: String,
+        /// The system administrator doing it.
+        #[arg(long)]
+        by: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -285,6 +285,19 @@ fn an_account_is_added_with_a_role_and_a_printed_password() {
         ],
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role"));
+
+    // Only a system administrator resets a password; the new one is printed once.
+    let refused = spotcheck(
+        dir.path(),
+        &["account", "reset-password", "wangfang", "--by", "wangfang"],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let reset = spotcheck(
+        dir.path(),
+        &["account", "reset-password", "wangfang", "--by", "admin"],
+    );
+    assert!(reset.status.success(), "{reset:?}");
+    assert!(stdout(&reset).starts_with("new password of wangfang: "));
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod division;
 pub mod industry;
 pub mod inspection;
 pub mod lists;
+pub mod password;
 pub mod period;
 pub mod role;
 pub mod rules;

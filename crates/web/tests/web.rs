@@ -438,3 +438,90 @@ async fn the_firm_list_searches_within_the_jurisdiction_and_pages() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_password_change_follows_the_rules_and_ends_every_session() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        app.with_user("wangfang", "650102", Role::Officer, "old pass phrase 2026")
+            .await;
+        let phone = TestApp::client();
+        let laptop = TestApp::client();
+        app.login(&phone, "wangfang", "old pass phrase 2026").await;
+        app.login(&laptop, "wangfang", "old pass phrase 2026").await;
+        let (status, page) = app.get_text(&laptop, "/account").await;
+        assert_eq!(status, 200);
+        let change = |current: &'static str, new: &'static str, repeat: &'static str| {
+            let csrf = csrf_of(&page);
+            let laptop = laptop.clone();
+            let url = app.url("/account/password");
+            async move {
+                laptop
+                    .post(url)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("current", current),
+                        ("new", new),
+                        ("repeat", repeat),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let wrong = change(
+            "not my password",
+            "violet kettle harbour",
+            "violet kettle harbour",
+        )
+        .await;
+        assert_eq!(wrong.status(), 422);
+        assert!(wrong.text().await.unwrap().contains("当前密码不正确"));
+        let short = change("old pass phrase 2026", "short", "short").await;
+        assert!(short.text().await.unwrap().contains("至少 10 个字符"));
+        let common = change("old pass phrase 2026", "woaini1314!!", "woaini1314!!").await;
+        assert!(common.text().await.unwrap().contains("过于常见"));
+        let named = change(
+            "old pass phrase 2026",
+            "wangfang-2026-spring",
+            "wangfang-2026-spring",
+        )
+        .await;
+        assert!(named.text().await.unwrap().contains("不能包含用户名"));
+        let differ = change(
+            "old pass phrase 2026",
+            "violet kettle harbour",
+            "violet kettle harbor",
+        )
+        .await;
+        assert!(differ.text().await.unwrap().contains("不一致"));
+
+        let done = change(
+            "old pass phrase 2026",
+            "violet kettle harbour",
+            "violet kettle harbour",
+        )
+        .await;
+        assert_eq!(done.status(), 303);
+        assert_eq!(done.headers()["location"], "/login");
+        // Both devices are logged out; the old password no longer works, the new one does.
+        assert_eq!(app.get_text(&phone, "/account").await.0, 303);
+        let old = app.login(&phone, "wangfang", "old pass phrase 2026").await;
+        assert_eq!(old.status(), 401);
+        let new = app.login(&phone, "wangfang", "violet kettle harbour").await;
+        assert_eq!(new.status(), 303);
+
+        // "Log out on every device" ends the laptop's new session from the phone.
+        app.login(&laptop, "wangfang", "violet kettle harbour")
+            .await;
+        let (_, own) = app.get_text(&phone, "/account").await;
+        let r = phone
+            .post(app.url("/account/logout-everywhere"))
+            .form(&[("csrf", csrf_of(&own).as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(app.get_text(&laptop, "/account").await.0, 303);
+    }
+}

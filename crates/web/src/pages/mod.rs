@@ -1,5 +1,6 @@
 //! Server-rendered pages. Each module is one resource; templates live in `templates/`.
 
+mod account;
 mod agencies;
 mod compliance;
 mod conflicts;
@@ -42,6 +43,12 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}", get(agencies::show))
         .route("/firms", get(firms::index))
         .route("/firms/{id}", get(firms::show))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
+        .route(
+            "/account/logout-everywhere",
+            post(account::logout_everywhere),
+        )
         .route("/tasks", get(tasks::mine))
         .route("/tasks/{id}", get(tasks::show))
         .route("/tasks/{id}/reassign", post(tasks::reassign))
