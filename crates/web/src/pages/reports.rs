@@ -142,6 +142,10 @@ pub async fn calendar(
             code: a.code,
         });
     }
+    if agencies.is_empty() && q.agency.as_deref().is_some_and(|c| !c.is_empty()) {
+        // An agency outside the caller's jurisdiction is not shown, not even as empty.
+        return Err(AppError::NotFound);
+    }
     render(&CalendarPage {
         ctx: PageCtx::new(lang, Some(&user), "/calendar"),
         agencies,
