@@ -655,3 +655,26 @@ pub fn pack_quarter(today: NaiveDate) -> Quarter {
     let q = Quarter::containing(today);
     q.prev().unwrap_or(q)
 }
+
+/// The work the system holds, for monitoring: (series, key, count) for draws executed by plan
+/// kind, tasks by status and firms by category.
+pub async fn work_counts(db: &Db) -> Result<Vec<(&'static str, String, i64)>> {
+    let queries: [(&'static str, &'static str); 3] = [
+        (
+            "draws_executed",
+            "SELECT p.kind, COUNT(*) FROM draw_record d JOIN plan p ON p.id = d.plan_id \
+             WHERE d.output IS NOT NULL GROUP BY p.kind",
+        ),
+        ("tasks", "SELECT status, COUNT(*) FROM task GROUP BY status"),
+        (
+            "firms",
+            "SELECT category, COUNT(*) FROM firm GROUP BY category",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (series, sql) in queries {
+        let rows: Vec<(String, i64)> = on_db!(db, |p| sqlx::query_as(sql).fetch_all(p).await?);
+        out.extend(rows.into_iter().map(|(key, n)| (series, key, n)));
+    }
+    Ok(out)
+}

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod i18n;
+pub mod metrics;
 pub mod pages;
 pub mod records;
 
@@ -28,6 +29,8 @@ pub use config::WebConfig;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
+    /// Request counts and latencies of this process, for `/metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
         AppState {
             db,
             config: Arc::new(config),
+            metrics: metrics::Metrics::default(),
         }
     }
 }
@@ -50,9 +54,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/static/style.css", get(style))
+        .route("/metrics", get(metrics::show))
         .merge(pages::router())
         .nest("/api/v1", api::router())
         .layer(language)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
@@ -75,7 +84,8 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves the application on `listener` until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).await
 }
 
 /// 200 once the database answers; 503 otherwise (for load balancers and the start-up check).

@@ -525,3 +525,40 @@ async fn a_password_change_follows_the_rules_and_ends_every_session() {
         assert_eq!(app.get_text(&laptop, "/account").await.0, 303);
     }
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern_and_the_work_held() {
+    let app = TestApp::spawn(sqlite().await).await;
+    common::demo_task_of_officer(&app).await;
+    let c = TestApp::client();
+    app.login(&c, "tianshan", "spotcheck-demo").await;
+    for _ in 0..3 {
+        let (status, _) = app.get_text(&c, "/plans/1").await;
+        assert_eq!(status, 200);
+    }
+    let text = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Requests are counted by the route's pattern, not by the id asked for.
+    assert!(
+        text.contains(
+            "spotcheck_http_requests_total{method=\"GET\",route=\"/plans/{id}\",status=\"200\"} 3"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("spotcheck_http_request_duration_seconds_count{route=\"/plans/{id}\"} 3"));
+    assert!(text.contains("spotcheck_draws_executed{key=\"key\"} 1"));
+    let dispatched = spotcheck_store::reports::work_counts(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(s, k, _)| *s == "tasks" && k == "dispatched")
+        .unwrap()
+        .2;
+    assert!(text.contains(&format!(
+        "spotcheck_tasks{{key=\"dispatched\"}} {dispatched}"
+    )));
+}
