@@ -2,6 +2,7 @@
 
 mod account;
 mod agencies;
+mod audit;
 mod compliance;
 mod conflicts;
 mod firms;
@@ -43,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}", get(agencies::show))
         .route("/firms", get(firms::index))
         .route("/firms/{id}", get(firms::show))
+        .route("/audit", get(audit::show))
+        .route("/audit.xlsx", get(audit::xlsx))
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
         .route(
@@ -136,6 +139,8 @@ pub struct UserView {
     pub display_name: String,
     pub role_key: String,
     pub agency_name: String,
+    /// Whether the menu offers the audit log.
+    pub reads_audit_log: bool,
 }
 
 impl PageCtx {
@@ -147,6 +152,7 @@ impl PageCtx {
                 username: u.account.username.clone(),
                 display_name: u.account.display_name.clone(),
                 role_key: format!("role.{}", u.role.as_str()),
+                reads_audit_log: u.role.may(spotcheck_core::role::Permission::ReadAuditLog),
                 agency_name: u.agency.name(lang.code()).to_string(),
             }),
             csrf: user.and_then(|u| u.csrf.clone()).unwrap_or_default(),
