@@ -12,11 +12,10 @@ use spotcheck_core::inspection::{CheckItem, ItemCheck, Verdict as ItemVerdict};
 use spotcheck_core::period::Year;
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::archive::{self, ArchiveSummary, Manifest, Problem, Verdict};
-use spotcheck_store::demo::{self, DemoOptions};
 use spotcheck_store::draws::{self, DrawRecord, PlanKind, PlanParams};
 use spotcheck_store::inspections::{self, EvidenceLimits, NewEvidence};
-use spotcheck_store::testing::all_backends;
-use spotcheck_store::{agency, bootstrap, on_db, tasks, Db};
+use spotcheck_store::testing::{self, all_backends};
+use spotcheck_store::{agency, on_db, tasks, Db};
 use zip::write::SimpleFileOptions;
 use zip::{ZipArchive, ZipWriter};
 
@@ -55,12 +54,7 @@ fn sha256(bytes: &[u8]) -> String {
 /// The demo lists; Midong's key draw for 2026Q2; the first task inspected with a photo, submitted
 /// and accepted; then Midong's archive of 2026.
 async fn archived(db: &Db) -> Archived {
-    bootstrap::ensure_foundation(db, Some("admin password 1"))
-        .await
-        .unwrap();
-    demo::load(db, &DemoOptions::default(), &|_| {})
-        .await
-        .unwrap();
+    testing::with_demo(db).await;
     let midong = agency::by_code(db, MIDONG).await.unwrap().unwrap();
     let plan = draws::create_plan(
         db,

@@ -7,11 +7,10 @@ use spotcheck_core::inspection::{CheckItem, Finding, InspectionForm, ItemCheck, 
 use spotcheck_core::period::Quarter;
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::agency::{self, Agency};
-use spotcheck_store::demo::{self, DemoOptions};
 use spotcheck_store::disclosure::{self, DisclosureConfig, Refusal};
 use spotcheck_store::draws::{self, DrawRecord, PlanKind, PlanParams};
-use spotcheck_store::testing::all_backends;
-use spotcheck_store::{audit, bootstrap, inspections, sha256_hex, tasks, Db};
+use spotcheck_store::testing::{self, all_backends};
+use spotcheck_store::{audit, inspections, sha256_hex, tasks, Db};
 
 const DICE: &str = "dice:38172645091827364510";
 const WITNESSES: [&str; 2] = ["公证处见证人", "企业代表见证人"];
@@ -27,12 +26,7 @@ fn quarter(text: &str) -> Quarter {
 
 /// The demo lists, and the agency with `code`.
 async fn demo_agency(db: &Db, code: &str) -> Agency {
-    bootstrap::ensure_foundation(db, Some("admin password 1"))
-        .await
-        .unwrap();
-    demo::load(db, &DemoOptions::default(), &|_| {})
-        .await
-        .unwrap();
+    testing::with_demo(db).await;
     agency::by_code(db, code).await.unwrap().unwrap()
 }
 

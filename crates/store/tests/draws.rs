@@ -2,22 +2,16 @@
 //! dispatch, and a record anyone can verify.
 
 use spotcheck_core::rules::RulesConfig;
-use spotcheck_store::demo::{self, DemoOptions};
 use spotcheck_store::draws::{self, PlanKind, PlanParams, Refusal};
-use spotcheck_store::testing::all_backends;
-use spotcheck_store::{agency, audit, bootstrap};
+use spotcheck_store::testing::{self, all_backends};
+use spotcheck_store::{agency, audit};
 
 const DICE: &str = "dice:38172645091827364510";
 
 #[tokio::test]
 async fn a_key_draw_goes_from_freeze_to_dispatch_and_its_record_verifies() {
     for t in all_backends().await {
-        bootstrap::ensure_foundation(&t.db, Some("admin password 1"))
-            .await
-            .unwrap();
-        demo::load(&t.db, &DemoOptions::default(), &|_| {})
-            .await
-            .unwrap();
+        testing::with_demo(&t.db).await;
         let tianshan = agency::by_code(&t.db, "650102").await.unwrap().unwrap();
         let rules = RulesConfig::default();
         let plan = draws::create_plan(
@@ -150,36 +144,11 @@ async fn a_key_draw_goes_from_freeze_to_dispatch_and_its_record_verifies() {
 #[tokio::test]
 async fn the_next_quarters_key_draw_marks_units_drawn_this_year_and_withdraws_their_officers() {
     for t in all_backends().await {
-        bootstrap::ensure_foundation(&t.db, Some("admin password 1"))
-            .await
-            .unwrap();
-        demo::load(&t.db, &DemoOptions::default(), &|_| {})
-            .await
-            .unwrap();
+        testing::with_demo(&t.db).await;
         let midong = agency::by_code(&t.db, "650109").await.unwrap().unwrap();
         let rules = RulesConfig::default();
         let today = "2026-03-20".parse().unwrap();
-        let q2 = draws::create_plan(
-            &t.db,
-            "m",
-            &midong,
-            PlanKind::Key,
-            "2026Q2",
-            &rules,
-            &PlanParams::default(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-        draws::freeze(&t.db, "m", &q2, &midong, today)
-            .await
-            .unwrap()
-            .unwrap();
-        draws::seed(&t.db, "m", &q2, DICE, &["w".into()])
-            .await
-            .unwrap()
-            .unwrap();
-        let first = draws::execute(&t.db, "m", &q2).await.unwrap().unwrap();
+        let first = testing::drawn(&t.db, &midong, PlanKind::Key, "2026Q2", today, DICE).await;
         let drawn: spotcheck_draw::DrawOutput =
             serde_json::from_str(first.output.as_deref().unwrap()).unwrap();
 
@@ -239,12 +208,7 @@ fn randomness_has_one_of_the_two_published_forms() {
 #[tokio::test]
 async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
     for t in all_backends().await {
-        bootstrap::ensure_foundation(&t.db, Some("admin password 1"))
-            .await
-            .unwrap();
-        demo::load(&t.db, &DemoOptions::default(), &|_| {})
-            .await
-            .unwrap();
+        testing::with_demo(&t.db).await;
         let tianshan = agency::by_code(&t.db, "650102").await.unwrap().unwrap();
         let rules = RulesConfig::default();
         let today = "2026-03-20".parse().unwrap();

@@ -4,15 +4,13 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use sha2::{Digest, Sha256};
 use spotcheck_core::inspection::{
-    CheckItem, Finding, InspectionForm, ItemCheck, Measure, MeasureKind, ProblemReason, Verdict,
+    CheckItem, Finding, InspectionForm, Measure, MeasureKind, ProblemReason, Verdict,
 };
-use spotcheck_core::rules::RulesConfig;
-use spotcheck_store::demo::{self, DemoOptions};
-use spotcheck_store::draws::{self, PlanKind, PlanParams};
+use spotcheck_store::draws::PlanKind;
 use spotcheck_store::inspections::{self, CheckResult, EvidenceLimits, InspRefusal, NewEvidence};
 use spotcheck_store::tasks::{self, TaskRow};
-use spotcheck_store::testing::all_backends;
-use spotcheck_store::{agency, audit, bootstrap, on_db, special, Db};
+use spotcheck_store::testing::{self, all_backends};
+use spotcheck_store::{agency, audit, on_db, special, Db};
 
 const DICE: &str = "dice:38172645091827364510";
 const TIANSHAN: &str = "650100/650102/";
@@ -20,38 +18,10 @@ const TEAM: u32 = 2;
 
 /// The demo lists, and the tasks of Tianshan's key draw for 2026Q2 (due 30 June 2026).
 async fn drawn_tasks(db: &Db) -> Vec<TaskRow> {
-    bootstrap::ensure_foundation(db, Some("admin password 1"))
-        .await
-        .unwrap();
-    demo::load(db, &DemoOptions::default(), &|_| {})
-        .await
-        .unwrap();
+    testing::with_demo(db).await;
     let tianshan = agency::by_code(db, "650102").await.unwrap().unwrap();
-    let plan = draws::create_plan(
-        db,
-        "tianshan",
-        &tianshan,
-        PlanKind::Key,
-        "2026Q2",
-        &RulesConfig::default(),
-        &PlanParams::default(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let today = "2026-03-20".parse().unwrap();
-    draws::freeze(db, "tianshan", &plan, &tianshan, today)
-        .await
-        .unwrap()
-        .unwrap();
-    draws::seed(db, "tianshan", &plan, DICE, &["王芳".into()])
-        .await
-        .unwrap()
-        .unwrap();
-    let record = draws::execute(db, "tianshan", &plan)
-        .await
-        .unwrap()
-        .unwrap();
+    let day = "2026-03-20".parse().unwrap();
+    let record = testing::drawn(db, &tianshan, PlanKind::Key, "2026Q2", day, DICE).await;
     let tasks = tasks::of_draw(db, record.id).await.unwrap();
     assert!(tasks.len() >= 3, "a few tasks to inspect");
     tasks
@@ -63,18 +33,11 @@ fn at(text: &str) -> NaiveDateTime {
 
 /// The prefilled form of a task, completed as on site: every item compliant.
 async fn completed(db: &Db, task_id: i64) -> InspectionForm {
-    let mut form = inspections::prefill(db, task_id).await.unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 4, 15).unwrap();
+    let mut form = testing::completed_form(db, task_id, day).await;
     form.arrived_at = Some(at("2026-04-15 09:30"));
     form.departed_at = Some(at("2026-04-15 11:10"));
     form.representative = "张伟".into();
-    form.items = CheckItem::ALL
-        .iter()
-        .map(|item| ItemCheck {
-            item: *item,
-            verdict: Verdict::Compliant,
-            remark: String::new(),
-        })
-        .collect();
     form
 }
 

@@ -7,11 +7,10 @@ use spotcheck_core::inspection::{CheckItem, Finding, Measure, MeasureKind, Verdi
 use spotcheck_core::period::Month;
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::agency::Agency;
-use spotcheck_store::demo::{self, DemoOptions};
 use spotcheck_store::draws::PlanKind;
 use spotcheck_store::reports::{self, ReportKind};
 use spotcheck_store::testing::{self, all_backends};
-use spotcheck_store::{agency, bootstrap, firms, inspections, tasks, Db};
+use spotcheck_store::{agency, firms, inspections, tasks, Db};
 
 async fn drawn(db: &Db, a: &Agency, kind: PlanKind, period: &str) -> Vec<tasks::TaskRow> {
     let day = "2026-03-20".parse().unwrap();
@@ -66,12 +65,7 @@ async fn submit(db: &Db, task_id: i64, problems: usize) {
 async fn the_monthly_report_counts_what_the_records_hold() {
     for t in all_backends().await {
         let db = &t.db;
-        bootstrap::ensure_foundation(db, Some("admin password 1"))
-            .await
-            .unwrap();
-        demo::load(db, &DemoOptions::default(), &|_| {})
-            .await
-            .unwrap();
+        testing::with_demo(db).await;
         let midong = agency::by_code(db, "650109").await.unwrap().unwrap();
         let tianshan = agency::by_code(db, "650102").await.unwrap().unwrap();
         let key = drawn(db, &midong, PlanKind::Key, "2026Q2").await;
@@ -138,12 +132,7 @@ async fn the_monthly_report_counts_what_the_records_hold() {
 async fn a_duty_turns_overdue_the_day_after_it_is_due_and_done_late_when_done_after() {
     for t in all_backends().await {
         let db = &t.db;
-        bootstrap::ensure_foundation(db, Some("admin password 1"))
-            .await
-            .unwrap();
-        demo::load(db, &DemoOptions::default(), &|_| {})
-            .await
-            .unwrap();
+        testing::with_demo(db).await;
         let midong = agency::by_code(db, "650109").await.unwrap().unwrap();
         let rules = RulesConfig::default();
         let from = "2026-03-01".parse().unwrap();
@@ -219,12 +208,7 @@ async fn a_duty_turns_overdue_the_day_after_it_is_due_and_done_late_when_done_af
 async fn a_supervision_note_is_followed_up_until_closed_within_the_city() {
     for t in all_backends().await {
         let db = &t.db;
-        bootstrap::ensure_foundation(db, Some("admin password 1"))
-            .await
-            .unwrap();
-        demo::load(db, &DemoOptions::default(), &|_| {})
-            .await
-            .unwrap();
+        testing::with_demo(db).await;
         let midong = agency::by_code(db, "650109").await.unwrap().unwrap();
         let tianshan = agency::by_code(db, "650102").await.unwrap().unwrap();
         let note = reports::open_note(

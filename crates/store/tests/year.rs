@@ -14,10 +14,9 @@ use spotcheck_core::period::{Quarter, Year};
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_draw::{DrawInput, DrawOutput};
 use spotcheck_store::agency::Agency;
-use spotcheck_store::demo::{self, DemoOptions};
 use spotcheck_store::draws::{self, PlanKind, Standing};
 use spotcheck_store::testing::{self, all_backends};
-use spotcheck_store::{agency, audit, bootstrap, inspections, lists, tasks, Db};
+use spotcheck_store::{agency, audit, inspections, lists, tasks, Db};
 
 /// Draws (different dice each time, as thrown before the witnesses); checks the record
 /// verifies; returns the frozen input, the output and the draw's id.
@@ -81,12 +80,7 @@ async fn inspect(db: &Db, task_id: i64, day: NaiveDate, violation: bool) {
 async fn a_year_of_draws_and_inspections_covers_every_key_unit_and_meets_every_rule() {
     for t in all_backends().await {
         let db = &t.db;
-        bootstrap::ensure_foundation(db, Some("admin password 1"))
-            .await
-            .unwrap();
-        demo::load(db, &DemoOptions::default(), &|_| {})
-            .await
-            .unwrap();
+        testing::with_demo(db).await;
         let midong = agency::by_code(db, "650109").await.unwrap().unwrap();
         let rules = RulesConfig::default();
         let year = Year::new(2026).unwrap();
