@@ -18,6 +18,20 @@ mod lists;
 mod plans;
 mod tasks;
 
+/// The agency path a listing covers: the agency named by `code` and those under it, or every
+/// agency when none is named.
+pub(crate) async fn path_of(db: &Db, code: Option<&str>) -> anyhow::Result<String> {
+    Ok(match code {
+        Some(c) => {
+            spotcheck_store::agency::by_code(db, c)
+                .await?
+                .with_context(|| format!("no agency {c:?}"))?
+                .path
+        }
+        None => String::new(),
+    })
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // The draw commands are pure and need no database or runtime.
     if let Command::Draw {

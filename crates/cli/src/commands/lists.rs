@@ -130,15 +130,7 @@ pub async fn export(
     let bytes = if template {
         export::template(kind, format)?
     } else {
-        let path = match agency_code {
-            Some(code) => {
-                agency::by_code(db, code)
-                    .await?
-                    .with_context(|| format!("no agency {code:?}"))?
-                    .path
-            }
-            None => String::new(),
-        };
+        let path = super::path_of(db, agency_code).await?;
         let progress = bar(0, "exporting");
         progress.set_style(
             indicatif::ProgressStyle::with_template("exporting {pos} rows {per_sec}")

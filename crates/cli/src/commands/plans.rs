@@ -40,15 +40,7 @@ pub async fn plan(db: &Db, command: &PlanCommand) -> anyhow::Result<ExitCode> {
             }
         }
         PlanCommand::List { agency: code } => {
-            let path = match code {
-                Some(c) => {
-                    agency::by_code(db, c)
-                        .await?
-                        .with_context(|| format!("no agency {c:?}"))?
-                        .path
-                }
-                None => String::new(),
-            };
+            let path = super::path_of(db, code.as_deref()).await?;
             for p in draws::plans(db, &path).await? {
                 let state = match draws::latest_draw(db, p.id).await? {
                     None => "open".to_string(),

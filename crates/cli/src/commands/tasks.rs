@@ -71,15 +71,7 @@ pub async fn conflict(db: &Db, command: &ConflictCommand) -> anyhow::Result<Exit
             }
         }
         ConflictCommand::List { agency: code } => {
-            let path = match code {
-                Some(c) => {
-                    agency::by_code(db, c)
-                        .await?
-                        .with_context(|| format!("no agency {c:?}"))?
-                        .path
-                }
-                None => String::new(),
-            };
+            let path = super::path_of(db, code.as_deref()).await?;
             for d in conflicts::list(db, &path).await? {
                 let state = if d.withdrawn_at.is_some() {
                     "withdrawn"

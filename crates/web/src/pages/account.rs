@@ -13,7 +13,7 @@ use spotcheck_core::password;
 use spotcheck_store::account::{self, LoginOutcome};
 use spotcheck_store::session;
 
-use super::{render, PageCtx};
+use super::PageCtx;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
@@ -28,18 +28,15 @@ struct AccountPage {
 }
 
 fn page(user: &CurrentUser, lang: Lang, message: Option<String>) -> Result<Response, AppError> {
-    let status = if message.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut response = render(&AccountPage {
-        ctx: PageCtx::new(lang, Some(user), "/account"),
-        min_length: password::MIN_LENGTH,
-        message,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let refused = message.is_some();
+    super::render_refused(
+        &AccountPage {
+            ctx: PageCtx::new(lang, Some(user), "/account"),
+            min_length: password::MIN_LENGTH,
+            message,
+        },
+        refused,
+    )
 }
 
 pub async fn show(

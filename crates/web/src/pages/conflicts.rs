@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -12,7 +11,7 @@ use spotcheck_core::role::Permission;
 use spotcheck_store::conflicts::{self, Declaration};
 use spotcheck_store::tasks;
 
-use super::{render, PageCtx};
+use super::PageCtx;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
@@ -50,20 +49,17 @@ async fn page(
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewRegistry)?;
     let (can_declare, own_certificate) = declarer(state, user).await?;
-    let status = if message.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut response = render(&ConflictsPage {
-        ctx: PageCtx::new(lang, Some(user), "/conflicts"),
-        rows: conflicts::list(&state.db, user.scope_path()).await?,
-        can_declare,
-        own_certificate,
-        message,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let refused = message.is_some();
+    super::render_refused(
+        &ConflictsPage {
+            ctx: PageCtx::new(lang, Some(user), "/conflicts"),
+            rows: conflicts::list(&state.db, user.scope_path()).await?,
+            can_declare,
+            own_certificate,
+            message,
+        },
+        refused,
+    )
 }
 
 pub async fn index(

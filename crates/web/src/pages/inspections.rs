@@ -400,46 +400,43 @@ async fn form_page(
             .collect(),
         None => Vec::new(),
     };
-    let status_code = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = render(&InspectionPage {
-        ctx: PageCtx::new(lang, Some(user), &format!("/tasks/{task_id}/inspection")),
-        task_id,
-        inspection_id: current.as_ref().map(|i| i.id),
-        version: current.as_ref().map(|i| i.version).unwrap_or(1),
-        status_key: format!("insp.status_{status}"),
-        editable,
-        can_attach: a.on_team && (open || status == "submitted"),
-        can_review: a.reviewer && status == "submitted",
-        can_correct: a.on_team && status == "accepted",
-        submission_key: spotcheck_store::random_token(),
-        saved_at: current
-            .as_ref()
-            .map(|i| i.updated_at.timestamp_millis().to_string())
-            .unwrap_or_default(),
-        review_comment: current
-            .as_ref()
-            .filter(|i| i.status == "returned")
-            .and_then(|i| i.review_comment.clone()),
-        v: FormView::new(form),
-        problems,
-        message,
-        evidence,
-        verdicts: [
-            ("compliant", "insp.compliant"),
-            ("non_compliant", "insp.non_compliant"),
-            ("not_applicable", "insp.not_applicable"),
-        ],
-        item_options: CheckItem::ALL
-            .iter()
-            .map(|i| (i.as_str(), format!("insp.item.{}", i.as_str())))
-            .collect(),
-    })?;
-    *response.status_mut() = status_code;
-    Ok(response)
+    let refused = !problems.is_empty();
+    super::render_refused(
+        &InspectionPage {
+            ctx: PageCtx::new(lang, Some(user), &format!("/tasks/{task_id}/inspection")),
+            task_id,
+            inspection_id: current.as_ref().map(|i| i.id),
+            version: current.as_ref().map(|i| i.version).unwrap_or(1),
+            status_key: format!("insp.status_{status}"),
+            editable,
+            can_attach: a.on_team && (open || status == "submitted"),
+            can_review: a.reviewer && status == "submitted",
+            can_correct: a.on_team && status == "accepted",
+            submission_key: spotcheck_store::random_token(),
+            saved_at: current
+                .as_ref()
+                .map(|i| i.updated_at.timestamp_millis().to_string())
+                .unwrap_or_default(),
+            review_comment: current
+                .as_ref()
+                .filter(|i| i.status == "returned")
+                .and_then(|i| i.review_comment.clone()),
+            v: FormView::new(form),
+            problems,
+            message,
+            evidence,
+            verdicts: [
+                ("compliant", "insp.compliant"),
+                ("non_compliant", "insp.non_compliant"),
+                ("not_applicable", "insp.not_applicable"),
+            ],
+            item_options: CheckItem::ALL
+                .iter()
+                .map(|i| (i.as_str(), format!("insp.item.{}", i.as_str())))
+                .collect(),
+        },
+        refused,
+    )
 }
 
 pub async fn show(

@@ -5,7 +5,6 @@
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -220,21 +219,18 @@ fn form_page(
             "lists.add"
         })
     );
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = render(&RecordForm {
-        ctx: PageCtx::new(lang, Some(user), &action),
-        kind: kind.as_str().into(),
-        title,
-        action,
-        fields,
-        errors,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let refused = !errors.is_empty();
+    super::render_refused(
+        &RecordForm {
+            ctx: PageCtx::new(lang, Some(user), &action),
+            kind: kind.as_str().into(),
+            title,
+            action,
+            fields,
+            errors,
+        },
+        refused,
+    )
 }
 
 pub async fn new_form(
@@ -498,19 +494,16 @@ fn import_result_page(
     kind: ListKind,
     outcome: ImportOutcome,
 ) -> Result<Response, AppError> {
-    let status = if outcome.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = render(&ImportPage {
-        ctx: PageCtx::new(lang, Some(user), &format!("/lists/{kind}/import")),
-        title: kind.name(lang.into()).to_string(),
-        kind: kind.as_str().into(),
-        outcome: Some(outcome),
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let refused = !outcome.errors.is_empty();
+    super::render_refused(
+        &ImportPage {
+            ctx: PageCtx::new(lang, Some(user), &format!("/lists/{kind}/import")),
+            title: kind.name(lang.into()).to_string(),
+            kind: kind.as_str().into(),
+            outcome: Some(outcome),
+        },
+        refused,
+    )
 }
 
 #[derive(Deserialize)]

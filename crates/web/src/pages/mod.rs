@@ -167,6 +167,16 @@ pub fn see_other(location: impl Into<String>) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, location.into())]).into_response()
 }
 
+/// Renders a page that answers a form: 422 when the form was refused (the page says why), 200
+/// otherwise.
+pub fn render_refused(page: &impl Template, refused: bool) -> Result<Response, AppError> {
+    let mut response = render(page)?;
+    if refused {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
 /// Renders a template as an HTML response.
 pub fn render(page: &impl Template) -> Result<Response, AppError> {
     Ok(Html(page.render()?).into_response())

@@ -5,7 +5,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Form};
 use chrono::NaiveDate;
@@ -14,7 +13,7 @@ use spotcheck_core::role::Permission;
 use spotcheck_store::agency;
 use spotcheck_store::draws::{self, DrawRecord, Plan, PlanKind, PlanParams, Refusal};
 
-use super::{render, visible_agencies, PageCtx};
+use super::{visible_agencies, PageCtx};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
@@ -92,21 +91,18 @@ async fn plans_page(
         .filter(|a| a.kind().is_some_and(|k| k.is_jurisdiction()))
         .map(|a| (a.code.clone(), a.name(lang.code()).to_string()))
         .collect();
-    let status = if message.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut response = render(&PlansPage {
-        ctx: PageCtx::new(lang, Some(user), "/plans"),
-        rows,
-        can_run: user.role.may(Permission::RunDraws),
-        agencies,
-        message,
-        year: chrono::Datelike::year(&today),
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let refused = message.is_some();
+    super::render_refused(
+        &PlansPage {
+            ctx: PageCtx::new(lang, Some(user), "/plans"),
+            rows,
+            can_run: user.role.may(Permission::RunDraws),
+            agencies,
+            message,
+            year: chrono::Datelike::year(&today),
+        },
+        refused,
+    )
 }
 
 #[derive(Deserialize)]
@@ -265,33 +261,30 @@ async fn plan_page(
             });
         }
     }
-    let status = if message.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let refused = message.is_some();
     let drand_rounds = draw
         .as_ref()
         .map(|d| draws::drand_rounds_after(d.frozen_at))
         .unwrap_or_default();
-    let mut response = render(&PlanPage {
-        ctx: PageCtx::new(lang, Some(user), &format!("/plans/{id}")),
-        agency: owner.name(lang.code()).to_string(),
-        kind_key: format!("plan.kind_{}", plan.kind),
-        state_key: state_key(draw.as_ref()),
-        can_run: user.role.may(Permission::RunDraws) && user.can_see(&owner),
-        plan,
-        draw,
-        units,
-        officers,
-        conflicts,
-        drawn,
-        message,
-        drand_rounds,
-        replaced,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    super::render_refused(
+        &PlanPage {
+            ctx: PageCtx::new(lang, Some(user), &format!("/plans/{id}")),
+            agency: owner.name(lang.code()).to_string(),
+            kind_key: format!("plan.kind_{}", plan.kind),
+            state_key: state_key(draw.as_ref()),
+            can_run: user.role.may(Permission::RunDraws) && user.can_see(&owner),
+            plan,
+            draw,
+            units,
+            officers,
+            conflicts,
+            drawn,
+            message,
+            drand_rounds,
+            replaced,
+        },
+        refused,
+    )
 }
 
 pub async fn show(

@@ -807,26 +807,23 @@ async fn disclosures_page(
             });
         }
     }
-    let status = if message.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut response = render(&DisclosuresPage {
-        ctx: PageCtx::new(lang, Some(user), "/disclosures"),
-        agencies: visible
-            .iter()
-            .map(|a| (a.code.clone(), a.name(lang.code()).to_string()))
-            .collect(),
-        agency_code: selected.map(|a| a.code.clone()).unwrap_or_default(),
-        agency_name: selected
-            .map(|a| a.name(lang.code()).to_string())
-            .unwrap_or_default(),
-        rows,
-        message,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let refused = message.is_some();
+    super::render_refused(
+        &DisclosuresPage {
+            ctx: PageCtx::new(lang, Some(user), "/disclosures"),
+            agencies: visible
+                .iter()
+                .map(|a| (a.code.clone(), a.name(lang.code()).to_string()))
+                .collect(),
+            agency_code: selected.map(|a| a.code.clone()).unwrap_or_default(),
+            agency_name: selected
+                .map(|a| a.name(lang.code()).to_string())
+                .unwrap_or_default(),
+            rows,
+            message,
+        },
+        refused,
+    )
 }
 
 #[derive(Deserialize)]

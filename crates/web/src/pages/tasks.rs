@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -95,22 +94,19 @@ async fn task_page(
         .await?
         .ok_or(AppError::NotFound)?;
     let certificates: Vec<String> = serde_json::from_str(&task.officers).unwrap_or_default();
-    let status = if message.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut response = render(&TaskPage {
-        ctx: PageCtx::new(lang, Some(user), &format!("/tasks/{id}")),
-        team: tasks::officer_names(&state.db, &certificates).await?,
-        reassignments: tasks::reassignments(&state.db, id).await?,
-        can_reassign: user.role.may(Permission::RunDraws),
-        status_key: format!("tasks.status_{}", task.status),
-        task,
-        message,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let refused = message.is_some();
+    super::render_refused(
+        &TaskPage {
+            ctx: PageCtx::new(lang, Some(user), &format!("/tasks/{id}")),
+            team: tasks::officer_names(&state.db, &certificates).await?,
+            reassignments: tasks::reassignments(&state.db, id).await?,
+            can_reassign: user.role.may(Permission::RunDraws),
+            status_key: format!("tasks.status_{}", task.status),
+            task,
+            message,
+        },
+        refused,
+    )
 }
 
 /// One task: the firm, the team, its reassignments; a district admin may reassign from here.
