@@ -95,6 +95,52 @@ fn random_bytes_are_not_a_spreadsheet() {
     ));
 }
 
+/// Found by fuzzing (fuzz target `xlsx_import`): a worksheet declaring `<dimension ref="S1:J3"/>`,
+/// which ends before it starts, made the workbook reader subtract with overflow, a panic in
+/// builds with overflow checks (tests, debug servers). It is an error now; without overflow
+/// checks the reader never noticed, and the cells read as usual.
+#[test]
+fn a_dimension_that_ends_before_it_starts_is_no_panic() {
+    let bytes = include_bytes!("data/dimension-end-before-start.xlsx");
+    match read(bytes, Format::Xlsx, &Limits::default()) {
+        Err(TabularError::Malformed { row: None, detail }) => {
+            assert!(detail.contains("workbook reader failed"), "{detail}");
+        }
+        Ok(table) => {
+            assert_eq!(table.headers, ["名称", "代码"]);
+            let rows: Vec<Vec<String>> = table.rows().map(|row| row.cells).collect();
+            assert_eq!(rows, [["甲", "650102"]]);
+        }
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+/// Found by fuzzing (fuzz target `xlsx_import`): a cell reference with thirteen column letters
+/// (`AAAAAAAAAAAAA2`) made the workbook reader multiply with overflow, a panic in builds with
+/// overflow checks. It is an error now; without overflow checks the column wraps round, and the
+/// read ends in an error or a table, never a panic.
+#[test]
+fn a_cell_reference_with_too_many_column_letters_is_no_panic() {
+    let bytes = include_bytes!("data/column-letters-overflow.xlsx");
+    let result = read(bytes, Format::Xlsx, &Limits::default());
+    if cfg!(debug_assertions) {
+        match result {
+            Err(TabularError::Malformed { detail, .. }) => {
+                assert!(detail.contains("workbook reader failed"), "{detail}");
+            }
+            other => panic!("expected the reader's overflow as an error, got {other:?}"),
+        }
+    } else {
+        assert!(
+            matches!(
+                result,
+                Ok(_) | Err(TabularError::Malformed { .. } | TabularError::TooManyColumns { .. })
+            ),
+            "{result:?}"
+        );
+    }
+}
+
 /// A cell value made of characters that stress quoting, neutralisation and trimming.
 fn cell_text() -> impl Strategy<Value = String> {
     "[a-z0-9甲乙丙，,;\"'=+@\\- \t\r\n\u{3000}]{0,8}"

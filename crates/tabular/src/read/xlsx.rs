@@ -31,22 +31,17 @@ pub(crate) struct XlsxBody {
 }
 
 pub(crate) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Table<'static>, TabularError> {
-    let mut workbook: Xlsx<Cursor<&[u8]>> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| malformed(None, &e))?;
+    let mut workbook: Xlsx<Cursor<&[u8]>> = guarded(None, || Xlsx::new(Cursor::new(bytes)))?;
     let sheet = first_worksheet(&workbook).ok_or(TabularError::Empty)?;
     let is_1904 = workbook.has_1904_epoch();
-    let mut cells = workbook
-        .worksheet_cells_reader(&sheet)
-        .map_err(|e| malformed(None, &e))?;
+    let mut cells = guarded(None, || workbook.worksheet_cells_reader(&sheet))?;
 
     let mut builder = Builder::new(limits.max_rows);
     // The cells of the row being read, by column; reused from row to row.
     let mut pending: Vec<String> = Vec::new();
     let mut pending_row: Option<u32> = None;
     loop {
-        let cell = cells
-            .next_cell()
-            .map_err(|e| malformed(pending_row.map(|r| r as usize + 1), &e))?;
+        let cell = guarded(pending_row.map(|r| r as usize + 1), || cells.next_cell())?;
         let Some(cell) = cell else { break };
         let (row, column) = cell.get_position();
         if pending_row != Some(row) {
@@ -79,10 +74,34 @@ pub(crate) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Table<'static>,
     builder.finish()
 }
 
-fn malformed(row: Option<usize>, error: &XlsxError) -> TabularError {
-    TabularError::Malformed {
-        row,
-        detail: error.to_string(),
+/// A call into the workbook reader, its error or its panic as [`TabularError::Malformed`] at
+/// `row`.
+///
+/// The reader panics on some damaged workbooks in builds with overflow checks: a worksheet whose
+/// `<dimension ref="S1:J3"/>` ends before it starts makes it subtract with overflow, a cell
+/// reference with a dozen column letters (`AAAAAAAAAAAAA2`) multiply with overflow. An upload
+/// must end in an error whatever it holds, so a panic inside the reader is caught here.
+/// The reader is not used again after a panic: the error ends the read.
+fn guarded<T>(
+    row: Option<usize>,
+    call: impl FnOnce() -> Result<T, XlsxError>,
+) -> Result<T, TabularError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
+        Ok(result) => result.map_err(|error| TabularError::Malformed {
+            row,
+            detail: error.to_string(),
+        }),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("unknown error");
+            Err(TabularError::Malformed {
+                row,
+                detail: format!("the workbook reader failed: {message}"),
+            })
+        }
     }
 }
 
@@ -295,5 +314,31 @@ fn render_datetime(dt: &ExcelDateTime, is_1904: bool, out: &mut String) {
     let _ = write!(out, "{year:04}-{month:02}-{day:02}");
     if (hour, minute, second) != (0, 0, 0) {
         let _ = write!(out, " {hour:02}:{minute:02}:{second:02}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_the_workbook_reader_is_a_malformed_file() {
+        let result: Result<(), TabularError> = guarded(Some(7), || panic!("index out of bounds"));
+        assert_eq!(
+            result,
+            Err(TabularError::Malformed {
+                row: Some(7),
+                detail: "the workbook reader failed: index out of bounds".into(),
+            })
+        );
+        let result: Result<(), TabularError> =
+            guarded(None, || panic!("{} is too large", String::from("x")));
+        assert_eq!(
+            result,
+            Err(TabularError::Malformed {
+                row: None,
+                detail: "the workbook reader failed: x is too large".into(),
+            })
+        );
     }
 }
