@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::{on_db, Backend, Db, Result};
+use crate::{on_db, Backend, Db, Result, StoreError};
 
 /// A firm as stored now.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -81,6 +81,13 @@ pub(crate) fn like_pattern(text: &str) -> String {
 }
 
 pub async fn search(db: &Db, q: &FirmQuery) -> Result<Page<Firm>> {
+    // No firm's name holds a NUL character, and the full-text index cannot even be asked for one
+    // (SQLite's phrase ends there); PostgreSQL refuses it in any text. Refused the same on both.
+    if q.text.as_deref().is_some_and(|t| t.contains('\0')) {
+        return Err(StoreError::Unstorable(
+            "a NUL character in the search text".into(),
+        ));
+    }
     let mut clauses = vec!["a.path LIKE $1".to_string()];
     let mut args = vec![Arg::Text(format!("{}%", q.scope_path))];
     let arg = |clause: &str, value: Arg, clauses: &mut Vec<String>, args: &mut Vec<Arg>| {

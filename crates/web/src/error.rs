@@ -36,6 +36,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
+            AppError::Store(StoreError::Unstorable(_)) => StatusCode::BAD_REQUEST,
             AppError::Store(_) | AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -46,6 +47,7 @@ impl AppError {
             AppError::Unauthorized => "error.unauthorized",
             AppError::Forbidden => "error.forbidden",
             AppError::NotFound | AppError::Store(StoreError::NotFound(_)) => "error.not_found",
+            AppError::Store(StoreError::Unstorable(_)) => "error.unstorable",
             AppError::Csrf => "error.csrf",
             AppError::BadRequest(key) => key,
             AppError::Store(_) | AppError::Template(_) => "error.internal",

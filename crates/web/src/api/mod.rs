@@ -2,6 +2,7 @@
 //! (`spotcheck token create --user NAME`) or a browser session.
 
 mod lists;
+pub mod openapi;
 mod plans;
 
 use axum::extract::{Path, State};
@@ -14,7 +15,8 @@ use spotcheck_store::firms::{self as firm_store, Firm, FirmQuery, Page};
 use spotcheck_store::registry::{self, Officer};
 
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorKey};
+use crate::i18n::{Lang, Tr};
 use crate::pages::visible_agencies;
 use crate::AppState;
 
@@ -39,6 +41,50 @@ pub fn router() -> Router<AppState> {
         )
         .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn(writes_need_a_token))
+        .layer(axum::middleware::from_fn(json_refusals))
+}
+
+/// Turns the framework's own refusals of a request it could not read (a path parameter, query or
+/// JSON body of the wrong shape, a body that is not JSON or too large, a method the path does not
+/// take) into the API's JSON error body, with the reader's own words as `detail`.
+async fn json_refusals(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() || is_json || response.extensions().get::<ErrorKey>().is_some() {
+        return response;
+    }
+    let key = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "error.method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "error.payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "error.unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "error.invalid_body",
+        _ => "error.bad_request",
+    };
+    let (parts, body) = response.into_parts();
+    let detail = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let mut error = serde_json::json!({ "code": key, "message": Tr::new(lang).get(key) });
+    if !detail.is_empty() {
+        error["detail"] = detail.into();
+    }
+    let mut out = (status, Json(serde_json::json!({ "error": error }))).into_response();
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
 }
 
 /// Changes through the API must carry a bearer token: a browser session (cookie) may read, but a

@@ -164,6 +164,10 @@ pub async fn compliance(
     user: CurrentUser,
     Query(q): Query<ComplianceQuery>,
 ) -> Result<Json<Compliance>, AppError> {
+    // The years a plan can be for: a table of other years would only list plans never due.
+    if q.year.is_some_and(|y| !draws::PLAN_YEARS.contains(&y)) {
+        return Err(AppError::BadRequest("plan.bad_period"));
+    }
     let (_, table) = pages::compliance_table(&state, &user, q.agency.as_deref(), q.year).await?;
     Ok(Json(table))
 }
