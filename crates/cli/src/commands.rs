@@ -13,6 +13,7 @@ use crate::{
 };
 
 mod archive;
+mod backup;
 mod bench;
 mod lists;
 mod plans;
@@ -92,13 +93,20 @@ fn redact(url: &str) -> String {
 }
 
 async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Backup { .. } | Command::Restore { .. } = &cli.command {
+        return backup::run(&cli).await;
+    }
     let db = open(&cli).await?;
     match &cli.command {
         Command::Serve {
             listen,
             demo: with_demo,
             secure_cookies,
+            job_interval,
         } => {
+            if !(job_interval.is_finite() && *job_interval >= 0.05) {
+                bail!("--job-interval must be a number of seconds of at least 0.05");
+            }
             if *with_demo {
                 load_demo(&db, demo::DemoOptions::default()).await?;
             }
@@ -113,11 +121,14 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
                 db,
                 WebConfig {
                     secure_cookies: *secure_cookies,
-                    ..WebConfig::default()
+                    jobs: Some(spotcheck_web::jobs::JobSchedule::every(
+                        std::time::Duration::from_secs_f64(*job_interval),
+                    )),
+                    ..cli.settings.web_config()
                 },
             );
             tokio::select! {
-                r = spotcheck_web::serve(listener, state) => r.context("serving")?,
+                r = crate::logging::serve(listener, state) => r.context("serving")?,
                 _ = tokio::signal::ctrl_c() => println!("stopping"),
             }
             Ok(ExitCode::SUCCESS)
@@ -154,16 +165,44 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit {
             command: AuditCommand::Verify,
-        } => match audit::verify(&db).await? {
-            ChainCheck::Intact { events, head_hash } => {
-                println!("audit log intact: {events} events, head {head_hash}");
-                Ok(ExitCode::SUCCESS)
+        } => {
+            let chain_ok = match audit::verify(&db).await? {
+                ChainCheck::Intact { events, head_hash } => {
+                    println!("audit log intact: {events} events, head {head_hash}");
+                    true
+                }
+                ChainCheck::Broken { seq, reason } => {
+                    println!("audit log BROKEN at event {seq}: {reason}");
+                    false
+                }
+            };
+            let bar = archive::bar("recomputing draws {bar:40} {pos}/{len}");
+            let draws = spotcheck_store::integrity::check_draws(&db, &|done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .await?;
+            bar.finish_and_clear();
+            for p in &draws.problems {
+                println!(
+                    "draw {} (plan {}) DISAGREES in {}: expected {}, found {}",
+                    p.draw_id, p.plan_id, p.field, p.expected, p.found
+                );
             }
-            ChainCheck::Broken { seq, reason } => {
-                println!("audit log BROKEN at event {seq}: {reason}");
-                Ok(ExitCode::from(1))
+            if draws.problems.is_empty() {
+                println!(
+                    "draws agree: {} executed draws recomputed from their stored input",
+                    draws.checked
+                );
+            } else {
+                println!("Report this to the security auditor at once: the stored records were changed outside the application.");
             }
-        },
+            Ok(if chain_ok && draws.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Bench {
             command: BenchCommand::Lists { firms, repeat },
         } => bench::lists(&db, *firms, *repeat).await,
@@ -221,6 +260,9 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Task { command } => tasks::task(&db, command).await,
         Command::Conflict { command } => tasks::conflict(&db, command).await,
         Command::Archive { command } => archive::archive(&db, command).await,
+        Command::Backup { .. } | Command::Restore { .. } => {
+            unreachable!("handled before the database is opened")
+        }
     }
 }
 
@@ -318,16 +360,14 @@ async fn reset_password(db: &Db, username: &str, by: &str) -> anyhow::Result<Exi
     let Some(admin) = account::by_username(db, by).await? else {
         bail!("no account {by:?}");
     };
-    if admin.role() != Some(spotcheck_core::role::Role::SystemAdmin) {
-        bail!("{by} is not a system administrator: only they reset passwords");
+    if admin.role() != Some(spotcheck_core::role::Role::SecurityAdmin) {
+        bail!("{by} is not a security administrator: only they reset passwords");
     }
     let Some(target) = account::by_username(db, username).await? else {
         bail!("no account {username:?}");
     };
-    let password = spotcheck_store::random_token()[..20].to_string();
     let mut tx = db.begin().await?;
-    account::set_password(&mut tx, by, target.id, &password).await?;
-    spotcheck_store::session::end_all(&mut tx, by, &target).await?;
+    let password = account::reset_password(&mut tx, by, &target).await?;
     tx.commit().await?;
     println!("new password of {username}: {password}");
     println!("Give it to the person in a safe way: it is shown only this once; they should change it at /account.");
@@ -343,7 +383,7 @@ async fn add_account(
 ) -> anyhow::Result<ExitCode> {
     use spotcheck_core::role::Role;
     let Some(role) = Role::parse(role) else {
-        bail!("unknown role {role:?}: use system_admin, city_legal, city_complaints, city_office, district_admin, officer or auditor");
+        bail!("unknown role {role:?}: use system_admin, security_admin, city_legal, city_complaints, city_office, district_admin, officer or auditor");
     };
     let Some(agency) = spotcheck_store::agency::by_code(db, agency_code).await? else {
         bail!("no agency {agency_code:?}: `spotcheck agency list` shows the codes");

@@ -3,6 +3,8 @@
 //! Thin glue: every command parses its arguments, opens the database and calls the library crates.
 
 mod commands;
+mod config;
+mod logging;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +29,16 @@ pub struct Cli {
     /// Database URL, e.g. postgres://user@host/db; the SQLite file in --data-dir when not given.
     #[arg(long, global = true, env = "SPOTCHECK_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Configuration file (TOML; see docs/spotcheck.example.toml); flags and environment
+    /// variables override it.
+    #[arg(long, global = true, env = "SPOTCHECK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log format: text, or json (one object per line).
+    #[arg(long, global = true, env = "SPOTCHECK_LOG_FORMAT", value_enum)]
+    pub log_format: Option<logging::LogFormat>,
+    /// What the configuration file says (filled in after parsing).
+    #[arg(skip)]
+    pub settings: config::Settings,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -44,6 +56,10 @@ pub enum Command {
         /// Mark cookies Secure (set when users reach the server over HTTPS).
         #[arg(long, env = "SPOTCHECK_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// How often the background jobs (deadline reminders) run, in seconds. Of several
+        /// servers on one database one at a time runs them (a lease in the database).
+        #[arg(long, env = "SPOTCHECK_JOB_INTERVAL", default_value_t = 300.0)]
+        job_interval: f64,
     },
     /// Load the deterministic demo data set (loading it twice adds nothing).
     Demo {
@@ -59,6 +75,20 @@ pub enum Command {
     },
     /// Create and migrate the database, then exit.
     Migrate,
+    /// Write the whole database into one file (online: the server may keep running).
+    Backup {
+        /// The backup file to write (must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replace the database by a backup; the servers must be stopped. Exit 2 when refused.
+    Restore {
+        /// A file written by `spotcheck backup`.
+        file: PathBuf,
+        /// Replace a database that holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Import a list file (.xlsx or .csv; UTF-8, UTF-8 with BOM or GBK) in one transaction.
     Import {
         /// officers | firms | projects | penalties | complaints | problems
@@ -192,7 +222,7 @@ pub enum AccountCommand {
         /// Code of the agency the person works for.
         #[arg(long)]
         agency: String,
-        /// system_admin | city_legal | city_complaints | city_office | district_admin | officer | auditor
+        /// system_admin | security_admin | city_legal | city_complaints | city_office | district_admin | officer | auditor
         #[arg(long)]
         role: String,
         /// The name shown in the pages.
@@ -221,7 +251,9 @@ pub enum TokenCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit 1 naming the first broken link.
+    /// Walk the hash chain, then recompute every executed draw and compare it with its stored
+    /// record and with the result the audit log holds; exit 1 naming the first broken link or
+    /// each draw that disagrees.
     Verify,
 }
 
@@ -370,14 +402,14 @@ pub enum ArchiveCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SPOTCHECK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let cli = match config::parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    logging::init(&cli);
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {

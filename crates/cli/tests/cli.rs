@@ -286,15 +286,33 @@ fn an_account_is_added_with_a_role_and_a_printed_password() {
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role"));
 
-    // Only a system administrator resets a password; the new one is printed once.
-    let refused = spotcheck(
+    // Only a security administrator resets a password (not the system administrator: the
+    // duties are separate); the new one is printed once.
+    let added = spotcheck(
         dir.path(),
-        &["account", "reset-password", "wangfang", "--by", "wangfang"],
+        &[
+            "account",
+            "add",
+            "chenjing",
+            "--agency",
+            "650100",
+            "--role",
+            "security_admin",
+            "--name",
+            "陈静",
+        ],
     );
-    assert_eq!(refused.status.code(), Some(2));
+    assert!(added.status.success(), "{added:?}");
+    for by in ["wangfang", "admin"] {
+        let refused = spotcheck(
+            dir.path(),
+            &["account", "reset-password", "wangfang", "--by", by],
+        );
+        assert_eq!(refused.status.code(), Some(2), "{by}");
+    }
     let reset = spotcheck(
         dir.path(),
-        &["account", "reset-password", "wangfang", "--by", "admin"],
+        &["account", "reset-password", "wangfang", "--by", "chenjing"],
     );
     assert!(reset.status.success(), "{reset:?}");
     assert!(stdout(&reset).starts_with("new password of wangfang: "));
@@ -427,6 +445,31 @@ fn a_draw_runs_from_the_command_line_and_its_export_verifies() {
     assert!(
         stdout(&moved).contains(&format!("{sick} replaced by")),
         "{moved:?}"
+    );
+
+    // The verify command recomputes the stored draw; an edit of it outside the application is
+    // named, with the draw and the field, and the exit code says so.
+    let verified = spotcheck(dir.path(), &["audit", "verify"]);
+    assert!(verified.status.success(), "{verified:?}");
+    assert!(stdout(&verified).contains("draws agree: 1 executed draws"));
+    let file = dir.path().join("spotcheck.sqlite");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE draw_record SET result_sha256 = 'forged' WHERE plan_id = $1")
+            .bind(id.parse::<i64>().unwrap())
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let forged = spotcheck(dir.path(), &["audit", "verify"]);
+    assert_eq!(forged.status.code(), Some(1));
+    assert!(
+        stdout(&forged).contains("DISAGREES in result_sha256 column"),
+        "{}",
+        stdout(&forged)
     );
 }
 

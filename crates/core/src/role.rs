@@ -2,6 +2,11 @@
 //!
 //! Every check of the web layer goes through [`Role::may`] and the caller's jurisdiction, so that
 //! the access rules stand in one place.
+//!
+//! Administration is split three ways (三员分立, as GB/T 22239-2019 asks of government systems):
+//! the system administrator keeps the installation, the security administrator keeps the
+//! accounts, the security auditor reads the audit log. Each is a role of its own, an account has
+//! exactly one role, and no role holds two of these duties.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,8 +14,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// System administrator (系统管理员): agencies and accounts.
+    /// System administrator (系统管理员): the installation and its agencies; neither accounts
+    /// nor the audit log.
     SystemAdmin,
+    /// Security administrator (安全管理员): accounts, their roles, resets and locks; not the
+    /// audit log.
+    SecurityAdmin,
     /// City legal supervision section (法制督查科): consolidates the city-wide lists (R-LIST-12).
     CityLegal,
     /// City complaints section (投诉举报科): complaint lists and the platform's data (R-LIST-8, R-LIST-13).
@@ -21,7 +30,7 @@ pub enum Role {
     DistrictAdmin,
     /// Enforcement officer (执法人员): own tasks and inspections.
     Officer,
-    /// Auditor (审计员): reads the audit log, changes nothing.
+    /// Security auditor (安全审计员): reads and exports the audit log, changes nothing.
     Auditor,
 }
 
@@ -32,7 +41,7 @@ pub enum Permission {
     ViewRegistry,
     /// Create and change lists (firms, officers, projects, cases) within the jurisdiction.
     EditRegistry,
-    /// Create accounts and agencies.
+    /// Create accounts, reset their passwords, unlock and deactivate them.
     ManageAccounts,
     /// Read the audit log.
     ReadAuditLog,
@@ -45,8 +54,9 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::SystemAdmin,
+        Role::SecurityAdmin,
         Role::CityLegal,
         Role::CityComplaints,
         Role::CityOffice,
@@ -58,6 +68,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::SystemAdmin => "system_admin",
+            Role::SecurityAdmin => "security_admin",
             Role::CityLegal => "city_legal",
             Role::CityComplaints => "city_complaints",
             Role::CityOffice => "city_office",
@@ -76,6 +87,7 @@ impl Role {
         matches!(
             self,
             Role::SystemAdmin
+                | Role::SecurityAdmin
                 | Role::CityLegal
                 | Role::CityComplaints
                 | Role::CityOffice
@@ -91,8 +103,8 @@ impl Role {
                 self,
                 Role::CityLegal | Role::CityComplaints | Role::CityOffice | Role::DistrictAdmin
             ),
-            ManageAccounts => self == Role::SystemAdmin,
-            ReadAuditLog => matches!(self, Role::SystemAdmin | Role::Auditor),
+            ManageAccounts => self == Role::SecurityAdmin,
+            ReadAuditLog => self == Role::Auditor,
             UseApi => true,
             RunDraws => matches!(self, Role::CityLegal | Role::DistrictAdmin),
             ReviewInspections => matches!(self, Role::CityLegal | Role::DistrictAdmin),
@@ -120,11 +132,27 @@ mod tests {
     }
 
     #[test]
-    fn only_the_system_admin_manages_accounts() {
-        let managers: Vec<_> = Role::ALL
-            .into_iter()
-            .filter(|r| r.may(Permission::ManageAccounts))
-            .collect();
-        assert_eq!(managers, vec![Role::SystemAdmin]);
+    fn accounts_and_the_audit_log_are_kept_by_different_roles() {
+        let holders = |p| {
+            Role::ALL
+                .into_iter()
+                .filter(|r| r.may(p))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            holders(Permission::ManageAccounts),
+            vec![Role::SecurityAdmin]
+        );
+        assert_eq!(holders(Permission::ReadAuditLog), vec![Role::Auditor]);
+        // The three administrators do no enforcement work.
+        for admin in [Role::SystemAdmin, Role::SecurityAdmin, Role::Auditor] {
+            for p in [
+                Permission::EditRegistry,
+                Permission::RunDraws,
+                Permission::ReviewInspections,
+            ] {
+                assert!(!admin.may(p), "{admin:?} {p:?}");
+            }
+        }
     }
 }

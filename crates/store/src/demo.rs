@@ -84,7 +84,8 @@ const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
         Role::CityOffice,
         "支队办公室 王芳",
     ),
-    ("auditor", "650100", Role::Auditor, "审计员 张强"),
+    ("auditor", "650100", Role::Auditor, "安全审计员 张强"),
+    ("security", "650100", Role::SecurityAdmin, "安全管理员 陈静"),
     ("tianshan", "650102", Role::DistrictAdmin, "天山区分局 李军"),
     (
         "saybag",

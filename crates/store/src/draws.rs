@@ -134,15 +134,26 @@ macro_rules! inspected_this_year {
     };
 }
 
-/// The rule and due date of a plan from the rules configuration (Urumqi values by default).
+/// The years a plan may be for: four-digit years, whose dates every backend stores (PostgreSQL
+/// keeps none before 4714 BC) and every client reads as a date (`2026-03-25`).
+pub const PLAN_YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
+/// The rule, due date and period (written the one way, `2026Q2` or `2027`) of a plan from the
+/// rules configuration (Urumqi values by default).
 fn rule_for(
     kind: PlanKind,
     period: &str,
     agency: &Agency,
     rules: &RulesConfig,
     params: &PlanParams,
-) -> std::result::Result<(Rule, NaiveDate), Refusal> {
+) -> std::result::Result<(Rule, NaiveDate, String), Refusal> {
     let bad = || Refusal::BadPeriod(period.to_string());
+    let quarter = || {
+        Quarter::parse(period)
+            .ok()
+            .filter(|q| PLAN_YEARS.contains(&q.year().value()))
+            .ok_or_else(bad)
+    };
     let at_least = |rule: &'static str, minimum: u32, given: Option<u32>| match given {
         Some(given) if given < minimum => Err(Refusal::BelowMinimum {
             rule,
@@ -153,7 +164,7 @@ fn rule_for(
     };
     Ok(match kind {
         PlanKind::Key => {
-            let q = Quarter::parse(period).map_err(|_| bad())?;
+            let q = quarter()?;
             // R-DRAW-KEY-2 (rate per quarter) and R-DRAW-KEY-3 (all by the last quarter).
             let rate = at_least("R-DRAW-KEY-2", rules.key_rate_percent, params.rate_percent)?;
             if rate > 100 {
@@ -168,10 +179,10 @@ fn rule_for(
                 quarters_in_year: 4,
                 rate_percent: rate,
             };
-            (rule, Duty::KeyDraw(q.into()).due_date(rules))
+            (rule, Duty::KeyDraw(q.into()).due_date(rules), q.to_string())
         }
         PlanKind::Special => {
-            let q = Quarter::parse(period).map_err(|_| bad())?;
+            let q = quarter()?;
             // R-DRAW-SPC-2: within the 50%-60% range, its lower bound by default.
             let rate = at_least(
                 "R-DRAW-SPC-2",
@@ -188,10 +199,14 @@ fn rule_for(
             (
                 Rule::Special { rate_percent: rate },
                 Duty::SpecialDraw(q.into()).due_date(rules),
+                q.to_string(),
             )
         }
         PlanKind::General => {
-            let y = Year::parse(period).map_err(|_| bad())?;
+            let y = Year::parse(period)
+                .ok()
+                .filter(|y| PLAN_YEARS.contains(&y.value()))
+                .ok_or_else(bad)?;
             // R-DRAW-GEN-2: objects per officer, 1:5 at city level, 1:10 at district level.
             let per_officer = at_least(
                 "R-DRAW-GEN-2",
@@ -203,6 +218,7 @@ fn rule_for(
                     objects_per_officer: u64::from(per_officer),
                 },
                 Duty::GeneralDraw(y).due_date(rules),
+                y.to_string(),
             )
         }
     })
@@ -228,10 +244,11 @@ pub async fn create_plan(
     rules: &RulesConfig,
     params: &PlanParams,
 ) -> Result<std::result::Result<Plan, Refusal>> {
-    let (rule, due) = match rule_for(kind, period, agency, rules, params) {
+    let (rule, due, period) = match rule_for(kind, period, agency, rules, params) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
     };
+    let period = period.as_str();
     // R-DRAW-2R: at least two officers per inspection (the configured team size).
     let team_size = params.team_size.unwrap_or(rules.team_size);
     if team_size < rules.team_size {
@@ -679,7 +696,11 @@ const DRAND_CLOCK_SKEW_SECONDS: i64 = 60;
 pub fn drand_round_time(randomness: &str) -> Option<std::result::Result<DateTime<Utc>, Refusal>> {
     let rest = randomness.strip_prefix("drand:")?;
     let mut parts = rest.split(':');
-    let (chain, round) = (parts.next()?, parts.next()?.parse::<i64>().ok()?);
+    let (chain, round) = (parts.next()?, parts.next()?);
+    // A round too large to count is no round of any chain (and would escape the checks below).
+    let Ok(round) = round.parse::<i64>() else {
+        return Some(Err(Refusal::BadRandomness));
+    };
     let Some((_, genesis, period)) = DRAND_CHAINS.iter().find(|(hash, ..)| *hash == chain) else {
         return Some(Err(Refusal::UnknownChain(chain.to_string())));
     };
@@ -824,20 +845,36 @@ pub async fn execute(
         drop(tx);
         return Ok(draw_by_id(db, record.id).await?.ok_or(Refusal::NotFrozen));
     }
-    for assignment in &output.selected {
-        on_tx!(&mut tx, |c| sqlx::query(
+    // The tasks, many to a statement (a large draw dispatches hundreds of thousands), in the
+    // order of the selection.
+    const TASKS_PER_STATEMENT: usize = 1000;
+    for (n, chunk) in output.selected.chunks(TASKS_PER_STATEMENT).enumerate() {
+        let values = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", 5 + 3 * i, 6 + 3 * i, 7 + 3 * i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
             "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
-             SELECT $1, $2, id, $3, $4, 'dispatched', $5 FROM firm WHERE credit_code = $6"
-        )
-        .bind(record.id)
-        .bind(plan.agency_id)
-        .bind(json(&assignment.officers)?)
-        .bind(due)
-        .bind(at)
-        .bind(&assignment.unit)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+             SELECT $1, $2, f.id, v.column2, $3, 'dispatched', $4 \
+             FROM (VALUES {values}) AS v JOIN firm f ON f.credit_code = v.column1 \
+             ORDER BY v.column3"
+        );
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (i, assignment) in chunk.iter().enumerate() {
+            let position = i64::try_from(n * TASKS_PER_STATEMENT + i).unwrap_or(i64::MAX);
+            rows.push((&assignment.unit, json(&assignment.officers)?, position));
+        }
+        on_tx!(&mut tx, |c| {
+            let mut q = sqlx::query(&sql)
+                .bind(record.id)
+                .bind(plan.agency_id)
+                .bind(due)
+                .bind(at);
+            for (unit, officers, position) in &rows {
+                q = q.bind(*unit).bind(officers).bind(*position);
+            }
+            q.execute(&mut *c).await?.rows_affected()
+        });
     }
     audit::append(
         &mut tx,

@@ -10,6 +10,7 @@ pub mod account;
 pub mod agency;
 pub mod archive;
 pub mod audit;
+pub mod backup;
 pub mod bootstrap;
 pub mod conflicts;
 pub mod demo;
@@ -21,6 +22,8 @@ pub mod firms;
 pub mod history;
 pub mod import;
 pub mod inspections;
+pub mod integrity;
+pub mod jobs;
 pub mod lists;
 pub mod registry;
 pub mod reports;
@@ -44,7 +47,11 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
+    /// The database refused a value it was given: a NUL character in a text, a date or number
+    /// beyond what it keeps (PostgreSQL; SQLite stores them). The value came from the caller.
+    #[error("the database cannot store a value given: {0}")]
+    Unstorable(String),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
@@ -57,6 +64,23 @@ pub enum StoreError {
     Invalid(String),
     #[error("password hashing failed: {0}")]
     Hashing(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        // Data exceptions raised by a value bound to the query: 22021 (a NUL character),
+        // 22P05 (a character the encoding lacks), 22008 (a date out of range), 22003 (a number
+        // out of range).
+        if let sqlx::Error::Database(db) = &e {
+            if matches!(
+                db.code().as_deref(),
+                Some("22021" | "22P05" | "22008" | "22003")
+            ) {
+                return StoreError::Unstorable(db.message().to_string());
+            }
+        }
+        StoreError::Database(e)
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -197,7 +221,7 @@ impl Tx {
 pub(crate) fn on_unique(err: sqlx::Error, what: impl Into<String>) -> StoreError {
     match &err {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Duplicate(what.into()),
-        _ => StoreError::Database(err),
+        _ => err.into(),
     }
 }
 

@@ -17,6 +17,8 @@ pub struct WebConfig {
     /// Ratios, rates and deadlines of RULES.md (Urumqi values by default).
     pub rules: RulesConfig,
     pub clock: Clock,
+    /// Background jobs (deadline reminders) and how often they run; `None` runs none.
+    pub jobs: Option<crate::jobs::JobSchedule>,
 }
 
 impl Default for WebConfig {
@@ -27,6 +29,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             rules: RulesConfig::default(),
             clock: Utc::now,
+            jobs: None,
         }
     }
 }

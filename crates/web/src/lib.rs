@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod metrics;
 pub mod pages;
 pub mod records;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(style))
         .route("/metrics", get(metrics::show))
         .merge(pages::router())
+        .route("/api/openapi.json", get(api::openapi::serve))
         .nest("/api/v1", api::router())
         .layer(language)
         .layer(axum::middleware::from_fn_with_state(
@@ -74,6 +76,12 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        // Pages carry enforcement records and one-time passwords: no cache keeps them unless a
+        // handler says otherwise (style sheets, scripts, public files).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
@@ -84,6 +92,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves the application on `listener` until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    jobs::start(&state);
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).await
 }

@@ -599,3 +599,149 @@ async fn the_auditor_reads_checks_and_exports_the_audit_log_and_nobody_else_does
         assert_eq!(app.get_text(&c, "/audit.xlsx").await.0, 403, "{who}");
     }
 }
+
+/// The password shown once on the accounts page after a creation or a reset.
+fn issued_password(page: &str) -> String {
+    let marker = "id=\"issued-password\">";
+    let start = page.find(marker).expect("a password is shown") + marker.len();
+    page[start..].split('<').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_security_administrator_keeps_accounts_and_every_step_is_audited() {
+    for db in all_backends().await {
+        let app = TestApp::spawn(db).await;
+        app.with_user(
+            "chenjing",
+            "650100",
+            Role::SecurityAdmin,
+            "security pass 2026",
+        )
+        .await;
+        let security = TestApp::client();
+        app.login(&security, "chenjing", "security pass 2026").await;
+        let (status, page) = app.get_text(&security, "/accounts").await;
+        assert_eq!(status, 200);
+        let csrf = csrf_of(&page);
+        let post = |path: String, fields: Vec<(&'static str, String)>| {
+            let security = security.clone();
+            let url = app.url(&path);
+            let csrf = csrf.clone();
+            async move {
+                let mut form = vec![("csrf", csrf)];
+                form.extend(fields);
+                let r = security.post(url).form(&form).send().await.unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+
+        // A new account: the first password is random, shown once, and works.
+        let new_account = |username: &str| {
+            vec![
+                ("username", username.to_string()),
+                ("display_name", "马强".to_string()),
+                ("agency", "650104".to_string()),
+                ("role", "officer".to_string()),
+            ]
+        };
+        let (status, page) = post("/accounts".into(), new_account("maqiang")).await;
+        assert_eq!(status, 200, "{page}");
+        let first = issued_password(&page);
+        assert_eq!(first.len(), 20);
+        let phone = TestApp::client();
+        assert_eq!(app.login(&phone, "maqiang", &first).await.status(), 303);
+        assert_eq!(app.get_text(&phone, "/account").await.0, 200);
+
+        // The same username again, or a malformed one, is refused and says why.
+        let (status, page) = post("/accounts".into(), new_account("maqiang")).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("用户名 maqiang 已被使用"), "{page}");
+        let (status, _) = post("/accounts".into(), new_account("X Y")).await;
+        assert_eq!(status, 422);
+
+        // A reset: a new password, the old one and the phone's session stop working.
+        let id = spotcheck_store::account::by_username(&app.db, "maqiang")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let (status, page) = post(format!("/accounts/{id}/reset"), vec![]).await;
+        assert_eq!(status, 200);
+        let second = issued_password(&page);
+        assert_ne!(first, second);
+        assert_eq!(
+            app.get_text(&phone, "/account").await.0,
+            303,
+            "session ended"
+        );
+        assert_eq!(app.login(&phone, "maqiang", &first).await.status(), 401);
+        assert_eq!(app.login(&phone, "maqiang", &second).await.status(), 303);
+
+        // Five failures lock the account; the administrator lifts the lock before its time.
+        let laptop = TestApp::client();
+        for _ in 0..5 {
+            app.login(&laptop, "maqiang", "wrong password here").await;
+        }
+        let locked = app.login(&laptop, "maqiang", &second).await;
+        assert_eq!(locked.status(), 401);
+        assert!(locked.text().await.unwrap().contains("分钟"));
+        let (_, page) = app.get_text(&security, "/accounts?q=maqiang").await;
+        assert!(page.contains("已锁定"), "{page}");
+        assert_eq!(post(format!("/accounts/{id}/unlock"), vec![]).await.0, 303);
+        assert_eq!(app.login(&laptop, "maqiang", &second).await.status(), 303);
+
+        // Closing ends every session and refuses logins; reopening lets the person back in.
+        assert_eq!(
+            post(
+                format!("/accounts/{id}/active"),
+                vec![("active", "false".into())]
+            )
+            .await
+            .0,
+            303
+        );
+        assert_eq!(app.get_text(&laptop, "/account").await.0, 303);
+        assert_ne!(app.login(&laptop, "maqiang", &second).await.status(), 303);
+        post(
+            format!("/accounts/{id}/active"),
+            vec![("active", "true".into())],
+        )
+        .await;
+        assert_eq!(app.login(&laptop, "maqiang", &second).await.status(), 303);
+
+        // Not on oneself.
+        let own = spotcheck_store::account::by_username(&app.db, "chenjing")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        assert_eq!(
+            post(
+                format!("/accounts/{own}/active"),
+                vec![("active", "false".into())]
+            )
+            .await
+            .0,
+            422
+        );
+
+        // Every step is in the audit log under the administrator's name.
+        let events = spotcheck_store::audit::recent(&app.db, None, 200)
+            .await
+            .unwrap();
+        for action in [
+            "account.create",
+            "account.password_set",
+            "account.unlock",
+            "account.deactivate",
+            "account.activate",
+        ] {
+            assert!(
+                events
+                    .iter()
+                    .any(|e| e.action == action && e.actor == "chenjing"),
+                "{action}"
+            );
+        }
+    }
+}

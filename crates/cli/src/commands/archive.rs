@@ -22,7 +22,7 @@ pub async fn archive(db: &Db, command: &ArchiveCommand) -> anyhow::Result<ExitCo
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
-fn bar(template: &str) -> indicatif::ProgressBar {
+pub(crate) fn bar(template: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(template)

@@ -51,6 +51,15 @@ struct HomePage {
     plans: Vec<PlanDue>,
     /// The caller's agency's duties with where each stands (a branch or the detachment).
     duties: Vec<super::reports::DutyView>,
+    /// The newest deadline reminders of the caller's agency, written by the reminder job.
+    reminders: Vec<ReminderView>,
+}
+
+/// A reminder with the message keys of its duty and state.
+struct ReminderView {
+    reminder: spotcheck_store::jobs::Reminder,
+    duty_key: String,
+    status_key: String,
 }
 
 /// The jurisdiction's plans not drawn yet that fall due within the horizon or are overdue while
@@ -141,9 +150,19 @@ pub async fn show(
     } else {
         Vec::new()
     };
+    let reminders = spotcheck_store::jobs::reminders_of(&state.db, user.agency.id, 5)
+        .await?
+        .into_iter()
+        .map(|r| ReminderView {
+            duty_key: format!("duty.{}", r.duty),
+            status_key: format!("duty_status.{}", r.status),
+            reminder: r,
+        })
+        .collect();
     render(&HomePage {
         plans,
         duties,
+        reminders,
         ctx: PageCtx::new(lang, Some(&user), "/"),
         agency_code: user.agency.code.clone(),
         counts,

@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each module is one resource; templates live in `templates/`.
 
 mod account;
+mod accounts;
 mod agencies;
 mod audit;
 mod compliance;
@@ -44,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{code}", get(agencies::show))
         .route("/firms", get(firms::index))
         .route("/firms/{id}", get(firms::show))
+        .route("/accounts", get(accounts::index).post(accounts::create))
+        .route("/accounts/{id}/{action}", post(accounts::change))
         .route("/audit", get(audit::show))
         .route("/audit.xlsx", get(audit::xlsx))
         .route("/account", get(account::show))
@@ -141,6 +144,8 @@ pub struct UserView {
     pub agency_name: String,
     /// Whether the menu offers the audit log.
     pub reads_audit_log: bool,
+    /// Whether the menu offers the accounts.
+    pub manages_accounts: bool,
 }
 
 impl PageCtx {
@@ -153,6 +158,7 @@ impl PageCtx {
                 display_name: u.account.display_name.clone(),
                 role_key: format!("role.{}", u.role.as_str()),
                 reads_audit_log: u.role.may(spotcheck_core::role::Permission::ReadAuditLog),
+                manages_accounts: u.role.may(spotcheck_core::role::Permission::ManageAccounts),
                 agency_name: u.agency.name(lang.code()).to_string(),
             }),
             csrf: user.and_then(|u| u.csrf.clone()).unwrap_or_default(),

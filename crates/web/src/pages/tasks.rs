@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
-use spotcheck_core::role::Permission;
+use spotcheck_core::role::{Permission, Role};
 use spotcheck_store::tasks::{self, Reassignment, TaskRow, TaskView};
 
 use super::{render, urlencode, PageCtx};
@@ -94,6 +94,13 @@ async fn task_page(
         .await?
         .ok_or(AppError::NotFound)?;
     let certificates: Vec<String> = serde_json::from_str(&task.officers).unwrap_or_default();
+    // An officer sees their own tasks only, not their colleagues'.
+    if user.role == Role::Officer {
+        let own = tasks::officer_of_account(&state.db, user.account.id).await?;
+        if !own.is_some_and(|c| certificates.contains(&c)) {
+            return Err(AppError::Forbidden);
+        }
+    }
     let refused = message.is_some();
     super::render_refused(
         &TaskPage {
