@@ -913,6 +913,39 @@ async fn every_role_gets_what_its_rules_allow_on_every_route_and_nothing_else() 
                 }
             }
         }
+        // Every form of the pages, sent by someone it is for but without its CSRF token (as a
+        // page of another site would send it): refused, nothing written.
+        for (username, role) in [
+            ("tianshan", Role::DistrictAdmin),
+            ("officer", Role::Officer),
+        ] {
+            let (client, _, _) = session_of(&app, username).await;
+            let caller = CALLERS.iter().find(|c| c.username == username).unwrap();
+            for line in lines.iter().filter(|l| {
+                l.method == "POST" && !l.path.starts_with("/api/") && caller.allowed(l.who)
+            }) {
+                tried += 1;
+                let before = audit_head(&app.db).await;
+                let request = client.post(app.url(&line.path));
+                let request = if line.upload {
+                    request.multipart(reqwest::multipart::Form::new().part(
+                        "file",
+                        reqwest::multipart::Part::bytes(b"a,b\n".to_vec()).file_name("x.csv"),
+                    ))
+                } else {
+                    request.form(&line.fields)
+                };
+                let status = request.send().await.unwrap().status().as_u16();
+                // 403 from the token check, or 422 where the form's reader refuses a form
+                // lacking its `csrf` field before the handler runs; either way nothing written.
+                if !matches!(status, 403 | 422) || audit_head(&app.db).await != before {
+                    failures.push(format!(
+                        "{username} ({role:?}) {} without CSRF token: {status}",
+                        line.path
+                    ));
+                }
+            }
+        }
         assert!(matches!(
             spotcheck_store::audit::verify(&app.db).await.unwrap(),
             spotcheck_store::audit::ChainCheck::Intact { .. }
