@@ -60,6 +60,11 @@ impl Server {
     /// Starts the server over `url` (creating and migrating the database on the way) and waits
     /// for the address it prints. Its log is appended to `log`.
     pub fn start(url: &str, log: &Path) -> Server {
+        Server::start_with(url, log, &[])
+    }
+
+    /// As [`Server::start`], with more environment variables for the server alone.
+    pub fn start_with(url: &str, log: &Path, env: &[(&str, &str)]) -> Server {
         let log_file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -70,6 +75,7 @@ impl Server {
             .env("SPOTCHECK_DATABASE_URL", url)
             .env("SPOTCHECK_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("SPOTCHECK_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
             .spawn()

@@ -3,14 +3,12 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the test
 //! is skipped with a loud warning, unless `SPOTCHECK_REQUIRE_BROWSER=1` makes that a failure.
 
-mod common;
-
 use std::io::Write;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::TestApp;
+use crate::common::TestApp;
 use fantoccini::{Client, ClientBuilder, Locator};
 use spotcheck_core::role::Role;
 use spotcheck_store::testing::sqlite;
@@ -469,7 +467,7 @@ async fn an_unsent_draft_of_the_on_site_form_survives_a_reload_and_is_sent() {
         return;
     };
     let app = TestApp::spawn(sqlite().await).await;
-    let (task_id, _) = common::demo_task_of_officer(&app).await;
+    let (task_id, _) = crate::common::demo_task_of_officer(&app).await;
     let c = connect(&driver, &browser).await;
     let form = format!("/tasks/{task_id}/inspection");
     log_in(
@@ -573,7 +571,7 @@ async fn a_published_draw_opens_on_the_verify_page_and_matches_in_the_browser() 
         return;
     }
     // Tianshan's key draw of 2026Q2, published after the quarter (R-REP-3).
-    common::demo_task_of_officer(&app).await;
+    crate::common::demo_task_of_officer(&app).await;
     let tianshan = spotcheck_store::agency::by_code(&app.db, "650102")
         .await
         .unwrap()

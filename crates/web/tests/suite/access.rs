@@ -2,9 +2,7 @@
 //! someone without a login, by another district, and by roles that may not act, and answers with
 //! the login page, 401, 403 or 404, never with the records.
 
-mod common;
-
-use common::{csrf_of, demo_task_of_officer, TestApp};
+use crate::common::{csrf_of, demo_task_of_officer, TestApp};
 use spotcheck_store::demo::DEMO_PASSWORD;
 use spotcheck_store::testing::all_backends;
 

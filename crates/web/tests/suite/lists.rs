@@ -1,9 +1,7 @@
 //! The registry lists in the browser's shoes: add a record with a form, import a file with a
 //! preview, download exports and templates, and the refusals.
 
-mod common;
-
-use common::{csrf_of, TestApp};
+use crate::common::{csrf_of, TestApp};
 use spotcheck_core::credit_code::CreditCode;
 use spotcheck_core::role::Role;
 use spotcheck_store::testing::{all_backends, sqlite};

@@ -2,11 +2,9 @@
 //! session made on one works on the other, the same draw started on both at once is made once,
 //! and the reminder job runs on one server at a time and passes to the other when that one dies.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{client, count, login, spotcheck, Server, ADMIN_PASSWORD};
+use crate::common::{client, count, login, spotcheck, Server, ADMIN_PASSWORD};
 use spotcheck_store::testing;
 
 /// The job interval of the servers of this test, in seconds (their lease lasts 5 s, the least).
@@ -81,9 +79,9 @@ async fn two_servers_on_one_database_behave_as_one() {
         .unwrap()
         .to_string();
 
-    std::env::set_var("SPOTCHECK_JOB_INTERVAL", JOB_INTERVAL);
-    let mut a = Server::start(&url, &log);
-    let mut b = Server::start(&url, &log);
+    let jobs = [("SPOTCHECK_JOB_INTERVAL", JOB_INTERVAL)];
+    let mut a = Server::start_with(&url, &log, &jobs);
+    let mut b = Server::start_with(&url, &log, &jobs);
     let http = client();
 
     // The same answers from both.
@@ -102,7 +100,7 @@ async fn two_servers_on_one_database_behave_as_one() {
     let on_b = browser.get(b.url("/account")).send().await.unwrap();
     assert_eq!(on_b.status(), 200, "the session of A on B");
     let page = on_b.text().await.unwrap();
-    let csrf = common::csrf_of(&page);
+    let csrf = crate::common::csrf_of(&page);
     // The cookie was set by A's address; B shares the host, so the browser sends it to both.
     let out = browser
         .post(b.url("/logout"))
@@ -206,5 +204,5 @@ async fn two_servers_on_one_database_behave_as_one() {
             .status(),
         200
     );
-    common::audit_verifies(&url);
+    crate::common::audit_verifies(&url);
 }

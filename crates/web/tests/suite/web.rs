@@ -1,8 +1,6 @@
 //! The web foundation as a user meets it, through a real server, on every available backend.
 
-mod common;
-
-use common::{csrf_of, TestApp, ADMIN_PASSWORD};
+use crate::common::{csrf_of, TestApp, ADMIN_PASSWORD};
 use spotcheck_core::role::Role;
 use spotcheck_store::testing::{all_backends, sqlite};
 use spotcheck_store::token;
@@ -529,7 +527,7 @@ async fn a_password_change_follows_the_rules_and_ends_every_session() {
 #[tokio::test]
 async fn metrics_count_requests_by_route_pattern_and_the_work_held() {
     let app = TestApp::spawn(sqlite().await).await;
-    common::demo_task_of_officer(&app).await;
+    crate::common::demo_task_of_officer(&app).await;
     let c = TestApp::client();
     app.login(&c, "tianshan", "spotcheck-demo").await;
     for _ in 0..3 {
@@ -566,7 +564,7 @@ async fn metrics_count_requests_by_route_pattern_and_the_work_held() {
 #[tokio::test]
 async fn the_auditor_reads_checks_and_exports_the_audit_log_and_nobody_else_does() {
     let app = TestApp::spawn(sqlite().await).await;
-    common::demo_task_of_officer(&app).await;
+    crate::common::demo_task_of_officer(&app).await;
     let auditor = TestApp::client();
     app.login(&auditor, "auditor", "spotcheck-demo").await;
     let (status, page) = app.get_text(&auditor, "/audit?verify=1").await;

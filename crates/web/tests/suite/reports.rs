@@ -1,9 +1,7 @@
 //! Reports and supervision in the browser's shoes: the monthly report sent and marked done, the
 //! quarterly pack seen by the legal section, the supervision dashboard with its chart and notes.
 
-mod common;
-
-use common::{csrf_of, demo_task_of_officer, TestApp};
+use crate::common::{csrf_of, demo_task_of_officer, TestApp};
 use spotcheck_core::period::Month;
 use spotcheck_store::demo::DEMO_PASSWORD;
 use spotcheck_store::testing::{all_backends, sqlite};

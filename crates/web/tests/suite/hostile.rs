@@ -3,9 +3,7 @@
 //! nothing comes back as live markup, what a field accepts is stored and shown exactly as typed,
 //! and the database is intact afterwards (the tables are all there and the audit chain holds).
 
-mod common;
-
-use common::{csrf_of, TestApp};
+use crate::common::{csrf_of, TestApp};
 use spotcheck_store::demo::DEMO_PASSWORD;
 use spotcheck_store::testing::all_backends;
 
@@ -65,7 +63,7 @@ fn first_record(html: &str, kind: &str) -> Option<String> {
 async fn hostile_text_in_every_field_is_kept_as_text_and_breaks_nothing() {
     for db in all_backends().await {
         let app = TestApp::spawn(db).await;
-        let (task_id, _) = common::demo_task_of_officer(&app).await;
+        let (task_id, _) = crate::common::demo_task_of_officer(&app).await;
         let c = TestApp::client();
         app.login(&c, "tianshan", DEMO_PASSWORD).await;
         let mut accepted = Vec::new();

@@ -2,9 +2,7 @@
 //! with a violation and measures, evidence and its limits, the results detail (附表2), and the
 //! jurisdiction around it.
 
-mod common;
-
-use common::{csrf_of, demo_task_of_officer, TestApp};
+use crate::common::{csrf_of, demo_task_of_officer, TestApp};
 use spotcheck_core::inspection::CheckItem;
 use spotcheck_store::demo::DEMO_PASSWORD;
 use spotcheck_store::testing::{all_backends, sqlite};

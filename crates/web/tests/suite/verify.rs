@@ -1,9 +1,7 @@
 //! The public `/verify` page without JavaScript: anyone posts a draw record and the server says
 //! whether its output is the draw of its input; and the files the page's script needs.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use spotcheck_store::testing::sqlite;

@@ -5,11 +5,9 @@
 //! Then the two officers of each of a few other teams save the first draft of their shared task
 //! at the same moment: both saves succeed, in one version, each in the audit log.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::{csrf_of, TestApp};
+use crate::common::{csrf_of, TestApp};
 use spotcheck_core::inspection::CheckItem;
 use spotcheck_core::role::Role;
 use spotcheck_store::audit::{self, ChainCheck};

@@ -1,8 +1,6 @@
 //! A district runs a fair draw in the browser's shoes: plan, freeze, randomness, draw.
 
-mod common;
-
-use common::{csrf_of, TestApp};
+use crate::common::{csrf_of, TestApp};
 use spotcheck_store::demo::{self, DEMO_PASSWORD};
 use spotcheck_store::testing::{all_backends, sqlite};
 

@@ -13,11 +13,9 @@
 //! Both tests run on SQLite and, when reachable, on PostgreSQL (SPOTCHECK_REQUIRE_PG=1 makes an
 //! unreachable server a failure). SPOTCHECK_CRASH_ROWS and SPOTCHECK_CRASH_UNITS change the sizes.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::common::{
     audit_verifies, client, count, csrf_of, firms_csv, login, spotcheck, sqlite_file_is_sound,
     tianshan_key_firms, Server, WriteProbe, ADMIN_PASSWORD, TIANSHAN,
 };

@@ -12,12 +12,10 @@
 //! their task pages; 48 district-admin clients adding firms through the JSON API and reading list,
 //! search, plan and report pages and API resources. About one request in four writes.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{client, count, csrf_of, login, rss_kib, tianshan_key_firms, Server, TIANSHAN};
+use crate::common::{client, count, csrf_of, login, rss_kib, tianshan_key_firms, Server, TIANSHAN};
 use spotcheck_core::inspection::CheckItem;
 use spotcheck_core::lists::{ListKind, Record};
 use spotcheck_core::role::Role;
@@ -54,7 +52,7 @@ async fn sixty_four_clients_of_reads_and_writes_meet_no_error_lose_no_write_and_
 /// Loads the demo set, draws every key unit of Tianshan and gives each of [`OFFICERS`] new
 /// officer accounts a task of its own. Returns (task id, username) pairs.
 async fn prepare(db: &Db) -> Vec<(i64, String)> {
-    spotcheck_store::bootstrap::ensure_foundation(db, Some(common::ADMIN_PASSWORD))
+    spotcheck_store::bootstrap::ensure_foundation(db, Some(crate::common::ADMIN_PASSWORD))
         .await
         .expect("foundation");
     spotcheck_store::demo::load(db, &Default::default(), &|_| {})
@@ -448,7 +446,7 @@ async fn soak(test_db: &TestDb) {
             "every save of task {task_id}"
         );
     }
-    let events = common::audit_verifies(url);
+    let events = crate::common::audit_verifies(url);
 
     // Memory flat after a warm-up.
     let warm_up = (duration.as_secs_f64() / 10.0).max(2.0);

@@ -2,10 +2,8 @@
 //! published; a published quarter shows its checks and its draws, never the next quarter's;
 //! amendments are new versions; open data and the feed; who may publish, and when.
 
-mod common;
-
+use crate::common::{csrf_of, TestApp};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
-use common::{csrf_of, TestApp};
 use spotcheck_core::inspection::{CheckItem, Finding, ItemCheck, Verdict};
 use spotcheck_core::period::Quarter;
 use spotcheck_core::rules::RulesConfig;
@@ -70,7 +68,7 @@ async fn check(db: &Db, task_id: i64, on: &str, problem: Option<&str>) {
 
 async fn tianshan(db: TestDb) -> Tianshan {
     let app = TestApp::spawn(db).await;
-    common::demo_task_of_officer(&app).await;
+    crate::common::demo_task_of_officer(&app).await;
     let plans = draws::plans(&app.db, TIANSHAN).await.unwrap();
     let q2_plan = plans.iter().find(|p| p.period == "2026Q2").unwrap();
     let q2 = draws::latest_draw(&app.db, q2_plan.id)

@@ -10,9 +10,7 @@
 //! - a changing route refused to someone answers the login page, 403 or 404, and the audit log
 //!   (where every change is written) does not grow.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use spotcheck_core::role::{Permission, Role};
 use spotcheck_store::demo::DEMO_PASSWORD;
 use spotcheck_store::testing::all_backends;
@@ -172,7 +170,7 @@ struct Records {
 }
 
 async fn records(app: &TestApp) -> Records {
-    let (task, credit_code) = common::demo_task_of_officer(app).await;
+    let (task, credit_code) = crate::common::demo_task_of_officer(app).await;
     let db = &app.db;
     let tianshan = agency::by_code(db, "650102").await.unwrap().unwrap();
     let plan = spotcheck_store::draws::plans(db, "650100/650102/")
@@ -803,7 +801,7 @@ async fn session_of(app: &TestApp, username: &str) -> (reqwest::Client, Option<S
         return (client, None, String::new());
     }
     let password = if username == "admin" {
-        common::ADMIN_PASSWORD
+        crate::common::ADMIN_PASSWORD
     } else {
         DEMO_PASSWORD
     };
@@ -813,7 +811,7 @@ async fn session_of(app: &TestApp, username: &str) -> (reqwest::Client, Option<S
         "{username} logs in"
     );
     let (_, page) = app.get_text(&client, "/account").await;
-    let csrf = common::csrf_of(&page);
+    let csrf = crate::common::csrf_of(&page);
     let who = account::by_username(&app.db, username)
         .await
         .unwrap()

@@ -3,12 +3,10 @@
 //! hand), its references resolve, its enumerations are the code's, real responses have the
 //! documented shape, and requests that once made the server fail are refused with a 4xx.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use common::TestApp;
+use crate::common::TestApp;
 use serde_json::{json, Value};
 use spotcheck_core::lists::ListKind;
 use spotcheck_core::role::Role;
