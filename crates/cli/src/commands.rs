@@ -400,7 +400,7 @@ async fn add_account(
                 spotcheck_core::password::MIN_LENGTH
             ),
         },
-        Err(_) => (spotcheck_store::random_token()[..20].to_string(), true),
+        Err(_) => (account::random_password(), true),
     };
     let mut tx = db.begin().await?;
     let new = account::NewAccount {

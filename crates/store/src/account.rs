@@ -372,10 +372,15 @@ pub async fn unlock(tx: &mut Tx, actor: &str, account_id: i64) -> Result<Account
     .await
 }
 
+/// A random first or reset password (20 hexadecimal characters, 80 bits), to be shown once.
+pub fn random_password() -> String {
+    crate::random_token()[..20].to_string()
+}
+
 /// An administrator's reset: a new random password (returned, to be shown once), the lock-out
 /// lifted and every session of the account ended, audited under the administrator's name.
 pub async fn reset_password(tx: &mut Tx, actor: &str, target: &Account) -> Result<String> {
-    let password = crate::random_token()[..20].to_string();
+    let password = random_password();
     set_password(tx, actor, target.id, &password).await?;
     crate::session::end_all(tx, actor, target).await?;
     Ok(password)

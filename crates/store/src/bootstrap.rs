@@ -29,7 +29,7 @@ pub async fn ensure_foundation(db: &Db, admin_password: Option<&str>) -> Result<
     let (password, generated) = match admin_password {
         Some(p) if !p.is_empty() => (p.to_string(), None),
         _ => {
-            let p = crate::random_token()[..20].to_string();
+            let p = account::random_password();
             (p.clone(), Some(p))
         }
     };

@@ -163,7 +163,7 @@ pub async fn create(
     let (Some(role), Some(agency)) = (role, agency) else {
         unreachable!("refused above")
     };
-    let password = spotcheck_store::random_token()[..20].to_string();
+    let password = account::random_password();
     let mut tx = state.db.begin().await?;
     let created = account::create(
         &mut tx,

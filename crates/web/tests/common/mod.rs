@@ -1,6 +1,8 @@
 //! A real server on a random port over a fresh database, and a cookie-keeping HTTP client.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
+
 use spotcheck_core::role::Role;
 use spotcheck_store::account::{self, NewAccount};
 use spotcheck_store::testing::TestDb;
@@ -137,4 +139,60 @@ pub async fn demo_task_of_officer(app: &TestApp) -> (i64, String) {
         .await
         .unwrap();
     (task.id, task.credit_code)
+}
+
+/// The method routers of axum, by the names the source calls them.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The `.route("PATH", get(..).post(..))` calls of a source file: each call's first string
+/// literal is the path, and the method routers named in the rest of the call are its methods.
+pub fn routes_in(src: &str) -> Vec<(String, BTreeSet<String>)> {
+    let mut out = Vec::new();
+    let mut rest = src;
+    while let Some(at) = rest.find(".route(") {
+        let call = &rest[at + ".route(".len()..];
+        let mut depth = 1;
+        let mut end = call.len();
+        for (i, c) in call.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let args = &call[..end];
+        let mut pieces = args.splitn(3, '"');
+        let (_, path, handlers) = (pieces.next(), pieces.next(), pieces.next());
+        if let (Some(path), Some(handlers)) = (path, handlers) {
+            let mut methods = BTreeSet::new();
+            let bytes = handlers.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i].is_ascii_alphabetic() || bytes[i] == b'_' {
+                    let start = i;
+                    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_')
+                    {
+                        i += 1;
+                    }
+                    let word = &handlers[start..i];
+                    if bytes.get(i) == Some(&b'(') && METHODS.contains(&word) {
+                        methods.insert(word.to_string());
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            out.push((path.to_string(), methods));
+        }
+        rest = &call[end..];
+    }
+    out
 }

@@ -710,40 +710,9 @@ fn registered_routes() -> Vec<(String, String)> {
         } else {
             ""
         };
-        let mut rest = text.as_str();
-        while let Some(at) = rest.find(".route(") {
-            rest = &rest[at + ".route(".len()..];
-            let open = rest.find('"').unwrap();
-            let close = open + 1 + rest[open + 1..].find('"').unwrap();
-            let pattern = format!("{prefix}{}", &rest[open + 1..close]);
-            // The handlers up to the closing parenthesis of `.route(`.
-            let mut depth = 1;
-            let mut end = 0;
-            for (i, ch) in rest.char_indices() {
-                match ch {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = i;
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            let handlers = &rest[close..end];
-            for (word, method) in [("get(", "GET"), ("post(", "POST")] {
-                let found = handlers.match_indices(word).any(|(i, _)| {
-                    i == 0
-                        || !handlers[..i]
-                            .chars()
-                            .last()
-                            .is_some_and(|c| c.is_alphanumeric() || c == '_')
-                });
-                if found {
-                    out.push((method.to_string(), pattern.clone()));
-                }
+        for (pattern, methods) in crate::common::routes_in(&text) {
+            for method in methods {
+                out.push((method.to_uppercase(), format!("{prefix}{pattern}")));
             }
         }
     }

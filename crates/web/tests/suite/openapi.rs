@@ -6,70 +6,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::common::TestApp;
+use crate::common::{routes_in, TestApp, METHODS};
 use serde_json::{json, Value};
 use spotcheck_core::lists::ListKind;
 use spotcheck_core::role::Role;
 use spotcheck_store::demo;
 use spotcheck_store::testing::{all_backends, sqlite};
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// Path → methods.
 type Routes = BTreeMap<String, BTreeSet<String>>;
-
-/// The `.route("PATH", get(..).post(..))` calls of a source file: each call's first string
-/// literal is the path, and the method routers named in the rest of the call are its methods.
-fn routes_in(src: &str) -> Vec<(String, BTreeSet<String>)> {
-    let mut out = Vec::new();
-    let mut rest = src;
-    while let Some(at) = rest.find(".route(") {
-        let call = &rest[at + ".route(".len()..];
-        let mut depth = 1;
-        let mut end = call.len();
-        for (i, c) in call.char_indices() {
-            match c {
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = i;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let args = &call[..end];
-        let mut pieces = args.splitn(3, '"');
-        let (_, path, handlers) = (pieces.next(), pieces.next(), pieces.next());
-        if let (Some(path), Some(handlers)) = (path, handlers) {
-            let mut methods = BTreeSet::new();
-            let bytes = handlers.as_bytes();
-            let mut i = 0;
-            while i < bytes.len() {
-                if bytes[i].is_ascii_alphabetic() || bytes[i] == b'_' {
-                    let start = i;
-                    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_')
-                    {
-                        i += 1;
-                    }
-                    let word = &handlers[start..i];
-                    if bytes.get(i) == Some(&b'(') && METHODS.contains(&word) {
-                        methods.insert(word.to_string());
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            out.push((path.to_string(), methods));
-        }
-        rest = &call[end..];
-    }
-    out
-}
 
 /// Every API route the server registers: those of `src/api/*.rs` under the prefix the
 /// application nests the API router at, and the routes of `src/lib.rs` under `/api/`.
