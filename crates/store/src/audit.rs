@@ -181,15 +181,17 @@ pub async fn verify(db: &Db) -> Result<ChainCheck> {
     Ok(ChainCheck::Intact { events, head_hash })
 }
 
+/// The statement of [`recent`]: `$1` the sequence number to start below, `$2` the limit.
+pub(crate) const RECENT_SQL: &str =
+    "SELECT seq, at, actor, action, subject, payload, prev_hash, hash FROM audit_event \
+     WHERE seq < $1 ORDER BY seq DESC LIMIT $2";
+
 /// The newest events first, `limit` at a time, before `before_seq` when paging.
 pub async fn recent(db: &Db, before_seq: Option<i64>, limit: i64) -> Result<Vec<AuditEvent>> {
     let before = before_seq.unwrap_or(i64::MAX);
-    Ok(on_db!(db, |p| sqlx::query_as(
-        "SELECT seq, at, actor, action, subject, payload, prev_hash, hash FROM audit_event \
-         WHERE seq < $1 ORDER BY seq DESC LIMIT $2"
-    )
-    .bind(before)
-    .bind(limit)
-    .fetch_all(p)
-    .await?))
+    Ok(on_db!(db, |p| sqlx::query_as(RECENT_SQL)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(p)
+        .await?))
 }

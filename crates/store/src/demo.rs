@@ -182,8 +182,7 @@ pub async fn load(
         progress(1);
     }
     let year = Year::containing(params.reference_date);
-    // Firms in batches: new ones through the bulk insert, ones stored already (a second load)
-    // through the ordinary write, which leaves an unchanged record alone.
+    // Firms in batches through the bulk write (a second load leaves them alone).
     let mut batch: Vec<(i64, FirmRecord)> = Vec::with_capacity(FIRM_BATCH);
     let mut firms = params.firms().peekable();
     while firms.peek().is_some() {
@@ -195,15 +194,10 @@ pub async fn load(
             ));
         }
         let codes: Vec<&str> = batch.iter().map(|(_, f)| f.credit_code.as_str()).collect();
-        let stored = lists::stored_codes(&mut tx, &codes).await?;
-        let (old, new): (Vec<_>, Vec<_>) = batch
-            .iter()
-            .cloned()
-            .partition(|(_, f)| stored.contains(f.credit_code.as_str()));
-        summary.firms += lists::insert_new_firms(&mut tx, "system", &new, at).await?;
-        for (agency, f) in old {
-            summary.firms += put(&mut tx, at, agency, Record::Firm(f)).await?;
-        }
+        let stored = lists::stored_firms(&mut tx, &codes).await?;
+        summary.firms += lists::put_firms(&mut tx, "system", &batch, &stored, at)
+            .await?
+            .new as u64;
         progress(batch.len() as u64);
     }
     let firm = |index: usize| demo::firm(params.seed, index);

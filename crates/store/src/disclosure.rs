@@ -422,7 +422,7 @@ async fn checks_of(
 }
 
 /// The latest version published of a quarter, without content.
-async fn latest_version(db: &Db, agency_id: i64, quarter: Quarter) -> Result<Option<i64>> {
+pub async fn latest_version(db: &Db, agency_id: i64, quarter: Quarter) -> Result<Option<i64>> {
     Ok(on_db!(db, |p| sqlx::query_scalar(
         "SELECT MAX(version) FROM disclosure WHERE agency_id = $1 AND quarter = $2"
     )

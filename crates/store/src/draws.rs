@@ -123,14 +123,15 @@ pub struct PlanParams {
     pub team_size: Option<u32>,
 }
 
-/// SQL: whether firm `f` counts as inspected this year under R-DRAW-KEY-3 for agency `$2` and
-/// year pattern `$3` (`2026%`): drawn by a key plan of the year, or inspected (form submitted or
-/// accepted) on a task of another of the year's plans.
+/// SQL: the firms that count as inspected this year under R-DRAW-KEY-3 for agency `$2` and year
+/// pattern `$3` (`2026%`): drawn by a key plan of the year, or inspected (form submitted or
+/// accepted) on a task of another of the year's plans. A derived table, read once per query
+/// from the year's few plans (not probed once per firm).
 macro_rules! inspected_this_year {
     () => {
-        "EXISTS (SELECT 1 FROM task t JOIN draw_record d ON d.id = t.draw_id JOIN plan q ON q.id = d.plan_id \
-         WHERE t.firm_id = f.id AND t.status <> 'cancelled' AND (q.kind = 'key' OR t.status IN ('submitted', 'accepted')) \
-         AND q.agency_id = $2 AND q.period LIKE $3)"
+        "(SELECT DISTINCT t.firm_id FROM plan q JOIN draw_record d ON d.plan_id = q.id JOIN task t ON t.draw_id = d.id \
+         WHERE q.agency_id = $2 AND q.period LIKE $3 AND t.status <> 'cancelled' \
+         AND (q.kind = 'key' OR t.status IN ('submitted', 'accepted')))"
     };
 }
 
@@ -434,8 +435,8 @@ async fn freeze_attempt(
         let sql = match plan.kind.as_str() {
             // R-DRAW-KEY-3: a key unit drawn earlier this year by a key plan, or inspected this
             // year on a task of another plan (a completed inspection), counts as inspected.
-            "key" => concat!("SELECT f.credit_code, ", inspected_this_year!(), " \
-                      FROM firm f JOIN agency a ON a.id = f.agency_id \
+            "key" => concat!("SELECT f.credit_code, i.firm_id IS NOT NULL \
+                      FROM firm f JOIN agency a ON a.id = f.agency_id LEFT JOIN ", inspected_this_year!(), " i ON i.firm_id = f.id \
                       WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key' ORDER BY f.credit_code"),
             // R-DRAW-SPC-1/3: firms with an open special supervision reason.
             "special" => "SELECT f.credit_code, FALSE FROM firm f JOIN agency a ON a.id = f.agency_id \
@@ -471,8 +472,9 @@ async fn freeze_attempt(
     // Withdrawal (回避): the officers of a firm's previous task do not inspect it again.
     let previous: Vec<(String, String)> = on_db!(db, |p| {
         sqlx::query_as(
-        "SELECT f.credit_code, t.officers FROM task t JOIN firm f ON f.id = t.firm_id JOIN agency a ON a.id = t.agency_id \
-         WHERE a.path LIKE $1 AND t.id = (SELECT MAX(u.id) FROM task u WHERE u.firm_id = t.firm_id AND u.status <> 'cancelled')"
+        "SELECT f.credit_code, t.officers FROM task t JOIN firm f ON f.id = t.firm_id \
+         WHERE t.agency_id IN (SELECT id FROM agency WHERE path LIKE $1) \
+         AND t.id = (SELECT MAX(u.id) FROM task u WHERE u.firm_id = t.firm_id AND u.status <> 'cancelled')"
     )
     .bind(&scope)
     .fetch_all(p)
@@ -845,36 +847,46 @@ pub async fn execute(
         drop(tx);
         return Ok(draw_by_id(db, record.id).await?.ok_or(Refusal::NotFrozen));
     }
-    // The tasks, many to a statement (a large draw dispatches hundreds of thousands), in the
-    // order of the selection.
-    const TASKS_PER_STATEMENT: usize = 1000;
-    for (n, chunk) in output.selected.chunks(TASKS_PER_STATEMENT).enumerate() {
-        let values = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${})", 5 + 3 * i, 6 + 3 * i, 7 + 3 * i))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
+    // The tasks, in the order of the selection, tens of thousands to a statement (a province's
+    // draw dispatches hundreds of thousands): each statement takes its rows as one JSON array of
+    // [credit code, team] pairs, read by the database itself, instead of three parameters a row.
+    const TASKS_PER_STATEMENT: usize = 50_000;
+    let sql = match db.backend() {
+        crate::Backend::Sqlite => {
             "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
-             SELECT $1, $2, f.id, v.column2, $3, 'dispatched', $4 \
-             FROM (VALUES {values}) AS v JOIN firm f ON f.credit_code = v.column1 \
-             ORDER BY v.column3"
-        );
-        let mut rows = Vec::with_capacity(chunk.len());
-        for (i, assignment) in chunk.iter().enumerate() {
-            let position = i64::try_from(n * TASKS_PER_STATEMENT + i).unwrap_or(i64::MAX);
-            rows.push((&assignment.unit, json(&assignment.officers)?, position));
+             SELECT $1, $2, f.id, json_extract(j.value, '$[1]'), $3, 'dispatched', $4 \
+             FROM json_each($5) j CROSS JOIN firm f WHERE f.credit_code = json_extract(j.value, '$[0]') \
+             ORDER BY j.key"
         }
-        on_tx!(&mut tx, |c| {
-            let mut q = sqlx::query(&sql)
-                .bind(record.id)
-                .bind(plan.agency_id)
-                .bind(due)
-                .bind(at);
-            for (unit, officers, position) in &rows {
-                q = q.bind(*unit).bind(officers).bind(*position);
-            }
-            q.execute(&mut *c).await?.rows_affected()
-        });
+        crate::Backend::Postgres => {
+            "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
+             SELECT $1, $2, f.id, j.value->>1, $3, 'dispatched', $4 \
+             FROM json_array_elements($5::json) WITH ORDINALITY AS j(value, n) \
+             JOIN firm f ON f.credit_code = j.value->>0 ORDER BY j.n"
+        }
+    };
+    for chunk in output.selected.chunks(TASKS_PER_STATEMENT) {
+        let rows = chunk
+            .iter()
+            .map(|a| Ok((a.unit.as_str(), json(&a.officers)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let rows = json(&rows)?;
+        let inserted = on_tx!(&mut tx, |c| sqlx::query(sql)
+            .bind(record.id)
+            .bind(plan.agency_id)
+            .bind(due)
+            .bind(at)
+            .bind(&rows)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        if inserted != chunk.len() as u64 {
+            return Err(StoreError::Invalid(format!(
+                "draw {}: {inserted} tasks for {} drawn units (a unit not on the list?)",
+                record.id,
+                chunk.len()
+            )));
+        }
     }
     audit::append(
         &mut tx,
@@ -1096,7 +1108,7 @@ pub async fn compliance(
     // R-DRAW-KEY-3: the same test the freeze uses for "inspected this year".
     let key_not_drawn: Vec<(String, String)> = on_db!(db, |p| sqlx::query_as(concat!(
         "SELECT f.credit_code, f.name FROM firm f JOIN agency a ON a.id = f.agency_id \
-         WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key' AND NOT ",
+         WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key' AND f.id NOT IN ",
         inspected_this_year!(),
         " ORDER BY f.credit_code"
     ))

@@ -52,7 +52,8 @@ pub struct Page<T> {
     pub next_after: Option<i64>,
 }
 
-enum Arg {
+/// A bound parameter of a built query.
+pub(crate) enum Arg {
     Text(String),
     Int(i64),
 }
@@ -80,14 +81,25 @@ pub(crate) fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-pub async fn search(db: &Db, q: &FirmQuery) -> Result<Page<Firm>> {
-    // No firm's name holds a NUL character, and the full-text index cannot even be asked for one
-    // (SQLite's phrase ends there); PostgreSQL refuses it in any text. Refused the same on both.
-    if q.text.as_deref().is_some_and(|t| t.contains('\0')) {
-        return Err(StoreError::Unstorable(
-            "a NUL character in the search text".into(),
-        ));
-    }
+/// How PostgreSQL looks for text in names and addresses ([`search`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextPlan {
+    /// Walk the firms in id order, the order of the page, and stop when it is full: best for a
+    /// common word, and the only way for one or two characters (no trigram to look up).
+    Walk,
+    /// Only among the next `n` firms in id order: a walk that cannot run long.
+    Window(i64),
+    /// From the trigram indexes, then sorted: best for a rare word.
+    Index,
+}
+
+/// Firms a bounded walk ([`TextPlan::Window`]) reads before the trigram index is asked.
+const TEXT_WINDOW: i64 = 50_000;
+
+/// The statement of [`search`] and its parameters.
+pub(crate) fn search_sql(backend: Backend, q: &FirmQuery, plan: TextPlan) -> (String, Vec<Arg>) {
+    let mut text_index = false;
+    let mut order = "f.id";
     let mut clauses = vec!["a.path LIKE $1".to_string()];
     let mut args = vec![Arg::Text(format!("{}%", q.scope_path))];
     let arg = |clause: &str, value: Arg, clauses: &mut Vec<String>, args: &mut Vec<Arg>| {
@@ -133,49 +145,127 @@ pub async fn search(db: &Db, q: &FirmQuery) -> Result<Page<Firm>> {
                 &mut clauses,
                 &mut args,
             );
-        } else if db.backend() == Backend::Sqlite && text.chars().count() >= 3 {
-            // The trigram index answers substrings of three or more characters.
+        } else if backend == Backend::Sqlite && text.chars().count() >= 3 {
+            // The trigram index answers substrings of three or more characters. It is read in
+            // id order (the order of the page) and left as soon as the page is full: a common
+            // word ("天山区") does not collect its hundred thousand matches first.
             let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+            text_index = true;
             arg(
-                "f.id IN (SELECT rowid FROM firm_fts WHERE firm_fts MATCH ?)",
+                "firm_fts MATCH ?",
                 Arg::Text(phrase),
                 &mut clauses,
                 &mut args,
             );
         } else {
-            let op = if db.backend() == Backend::Postgres {
+            let op = if backend == Backend::Postgres {
                 "ILIKE"
             } else {
                 "LIKE"
             };
-            let pattern = like_pattern(text);
-            args.push(Arg::Text(pattern));
-            let n = args.len();
-            clauses.push(format!(
-                "(f.name {op} ${n} ESCAPE '\\' OR f.address {op} ${n} ESCAPE '\\')"
-            ));
+            if backend == Backend::Postgres && text.chars().count() < 3 {
+                // No trigram to look up: a condition no index answers, so that the planner (even
+                // with a generic plan for any text) walks the firms in page order.
+                args.push(Arg::Text(text.to_lowercase()));
+                let n = args.len();
+                clauses.push(format!(
+                    "(strpos(lower(f.name), ${n}) > 0 OR strpos(lower(f.address), ${n}) > 0)"
+                ));
+            } else {
+                args.push(Arg::Text(like_pattern(text)));
+                let n = args.len();
+                clauses.push(format!(
+                    "(f.name {op} ${n} ESCAPE '\\' OR f.address {op} ${n} ESCAPE '\\')"
+                ));
+            }
+            match plan {
+                TextPlan::Walk => {}
+                TextPlan::Window(size) => {
+                    args.push(Arg::Int(q.after_id.unwrap_or(0)));
+                    let after = args.len();
+                    args.push(Arg::Int(size));
+                    let size = args.len();
+                    clauses.push(format!(
+                        "f.id IN (SELECT w.id FROM firm w WHERE w.id > ${after} ORDER BY w.id LIMIT ${size})"
+                    ));
+                }
+                // An expression, not the column: the planner cannot walk the primary key in
+                // order, and reads the trigram indexes instead.
+                TextPlan::Index => order = "f.id + 0",
+            }
         }
     }
+    // The id the page is ordered by: the text index's own when it leads.
+    let id = if text_index { "s.rowid" } else { "f.id" };
+    let order = if text_index { id } else { order };
     if let Some(after) = q.after_id {
-        arg("f.id > ?", Arg::Int(after), &mut clauses, &mut args);
+        arg(
+            &format!("{id} > ?"),
+            Arg::Int(after),
+            &mut clauses,
+            &mut args,
+        );
     }
     let limit = q.limit.clamp(1, 500);
     args.push(Arg::Int(limit + 1));
+    let from = if text_index {
+        "firm_fts s JOIN firm f ON f.id = s.rowid JOIN agency a ON a.id = f.agency_id"
+    } else {
+        "firm f JOIN agency a ON a.id = f.agency_id"
+    };
     let sql = format!(
-        "SELECT {COLUMNS} FROM firm f JOIN agency a ON a.id = f.agency_id WHERE {} ORDER BY f.id LIMIT ${}",
+        "SELECT {COLUMNS} FROM {from} WHERE {} ORDER BY {order} LIMIT ${}",
         clauses.join(" AND "),
         args.len()
     );
-    let mut items: Vec<Firm> = on_db!(db, |p| {
-        let mut query = sqlx::query_as(&sql);
-        for a in &args {
-            query = match a {
-                Arg::Text(t) => query.bind(t),
-                Arg::Int(i) => query.bind(i),
-            };
-        }
-        query.fetch_all(p).await?
-    });
+    (sql, args)
+}
+
+pub async fn search(db: &Db, q: &FirmQuery) -> Result<Page<Firm>> {
+    // No firm's name holds a NUL character, and the full-text index cannot even be asked for one
+    // (SQLite's phrase ends there); PostgreSQL refuses it in any text. Refused the same on both.
+    if q.text.as_deref().is_some_and(|t| t.contains('\0')) {
+        return Err(StoreError::Unstorable(
+            "a NUL character in the search text".into(),
+        ));
+    }
+    let limit = q.limit.clamp(1, 500);
+    // A search for text is planned anew with its words each time (not a cached, generic
+    // plan): PostgreSQL's generic plan cannot tell a common word from a rare one.
+    let persistent = q.text.is_none();
+    let fetch = |(sql, args): (String, Vec<Arg>)| async move {
+        Ok::<Vec<Firm>, StoreError>(on_db!(db, |p| {
+            let mut query = sqlx::query_as(&sql).persistent(persistent);
+            for a in &args {
+                query = match a {
+                    Arg::Text(t) => query.bind(t),
+                    Arg::Int(i) => query.bind(i),
+                };
+            }
+            query.fetch_all(p).await?
+        }))
+    };
+    // PostgreSQL, a word of three characters or more: a short walk in page order answers a
+    // common word; when it does not fill the page, the trigram indexes answer a rare one. The
+    // walk's matches are the first ones of the whole order, so a full page from it is exact.
+    let text = q.text.as_deref().map(str::trim).unwrap_or("");
+    let mut items =
+        if db.backend() == Backend::Postgres && text.chars().count() >= 3 && !looks_like_code(text)
+        {
+            let walked = fetch(search_sql(
+                Backend::Postgres,
+                q,
+                TextPlan::Window(TEXT_WINDOW),
+            ))
+            .await?;
+            if walked.len() as i64 > limit {
+                walked
+            } else {
+                fetch(search_sql(Backend::Postgres, q, TextPlan::Index)).await?
+            }
+        } else {
+            fetch(search_sql(db.backend(), q, TextPlan::Walk)).await?
+        };
     let next_after = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|f| f.id)

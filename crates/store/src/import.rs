@@ -132,34 +132,73 @@ pub async fn run(
     };
     let at = crate::now();
     let mut tx = db.begin().await?;
-    for (row, record) in &parsed.records {
-        // 属地管理: a firm belongs to the branch of its district; anything else to the importer.
-        let owner = match record {
-            Record::Firm(f) => by_division
-                .get(f.division.as_str())
-                .copied()
-                .unwrap_or(input.agency),
-            _ => input.agency,
-        };
-        let found = crate::lists::existing(&mut tx, record).await?;
-        if let Some(problem) = db_check(&mut tx, input.agency, record, found, &by_id).await? {
-            errors.push(ListError {
-                row: Some(*row),
-                column: Some(problem.0.to_string()),
-                reason: problem.1,
-            });
-            continue;
+    if input.kind == ListKind::Firms {
+        // The source list can hold millions of rows: a thousand at a time, looked up, checked
+        // and written in bulk.
+        for chunk in parsed.records.chunks(1_000) {
+            let codes: Vec<&str> = chunk
+                .iter()
+                .filter_map(|(_, r)| match r {
+                    Record::Firm(f) => Some(f.credit_code.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let stored = crate::lists::stored_firms(&mut tx, &codes).await?;
+            let mut good = Vec::with_capacity(chunk.len());
+            for (row, record) in chunk {
+                let Record::Firm(f) = record else { continue };
+                let found = stored.get(f.credit_code.as_str()).copied();
+                if let Some(problem) =
+                    db_check(&mut tx, input.agency, record, found, &by_id).await?
+                {
+                    errors.push(ListError {
+                        row: Some(*row),
+                        column: Some(problem.0.to_string()),
+                        reason: problem.1,
+                    });
+                    continue;
+                }
+                // 属地管理: a firm belongs to the branch of its district; anything else to the
+                // importer.
+                let owner = by_division
+                    .get(f.division.as_str())
+                    .copied()
+                    .unwrap_or(input.agency);
+                good.push((owner.id, f.clone()));
+            }
+            // Keep checking the rest for errors, but stop writing after the first.
+            if errors.is_empty() {
+                let counts = crate::lists::put_firms(&mut tx, actor, &good, &stored, at).await?;
+                summary.new += counts.new;
+                summary.changed += counts.changed;
+                summary.unchanged += counts.unchanged;
+            }
+            progress(chunk.len() as u64);
         }
-        if !errors.is_empty() {
-            // Keep checking the rest for errors, but stop writing.
-            continue;
+    } else {
+        for (row, record) in &parsed.records {
+            let found = crate::lists::existing(&mut tx, record).await?;
+            if let Some(problem) = db_check(&mut tx, input.agency, record, found, &by_id).await? {
+                errors.push(ListError {
+                    row: Some(*row),
+                    column: Some(problem.0.to_string()),
+                    reason: problem.1,
+                });
+                continue;
+            }
+            if !errors.is_empty() {
+                // Keep checking the rest for errors, but stop writing.
+                continue;
+            }
+            match crate::lists::upsert_found(&mut tx, actor, input.agency.id, record, found, at)
+                .await?
+            {
+                Outcome::New(_) => summary.new += 1,
+                Outcome::Changed(_) => summary.changed += 1,
+                Outcome::Unchanged(_) => summary.unchanged += 1,
+            }
+            progress(1);
         }
-        match crate::lists::upsert_found(&mut tx, actor, owner.id, record, found, at).await? {
-            Outcome::New(_) => summary.new += 1,
-            Outcome::Changed(_) => summary.changed += 1,
-            Outcome::Unchanged(_) => summary.unchanged += 1,
-        }
-        progress(1);
     }
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.row.unwrap_or(0));

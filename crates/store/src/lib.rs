@@ -16,6 +16,7 @@ pub mod conflicts;
 pub mod demo;
 pub mod disclosure;
 pub mod draws;
+pub mod explain;
 pub mod export;
 pub mod filing;
 pub mod firms;

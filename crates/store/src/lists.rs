@@ -373,6 +373,28 @@ pub async fn page(
     search(db, kind, path_prefix, None, None, after_id, limit).await
 }
 
+/// The statement of [`search`]: `$1` kind, `$2` path pattern, `$3` after id, `$4` limit, then
+/// the moment (`as_of`) and the LIKE pattern (`text`) when asked for.
+pub(crate) fn search_sql(as_of: bool, text: bool) -> String {
+    let when = if as_of {
+        "v.valid_from <= $5 AND (v.valid_to IS NULL OR v.valid_to > $5)"
+    } else {
+        "v.valid_to IS NULL"
+    };
+    // The text parameter comes after the optional time parameter.
+    let text_param = if as_of { 6 } else { 5 };
+    let matching = if text {
+        format!("AND v.data LIKE ${text_param} ESCAPE '\\'")
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT v.record_id, v.agency_id, v.data FROM record_version v JOIN agency a ON a.id = v.agency_id \
+         WHERE v.kind = $1 AND {when} AND a.path LIKE $2 AND v.record_id > $3 {matching} \
+         ORDER BY v.record_id LIMIT $4"
+    )
+}
+
 /// As [`page`], as the list stood at `as_of` when given (R-LIST: the state a draw used stays
 /// reproducible), keeping only the records whose text contains `text` (any field). The lists
 /// other than firms are small (hundreds to thousands of rows per agency), so a scan is fine;
@@ -387,22 +409,8 @@ pub async fn search(
     limit: i64,
 ) -> Result<crate::firms::Page<Stored>> {
     let limit = limit.clamp(1, 5_000);
-    let when = match as_of {
-        None => "v.valid_to IS NULL",
-        Some(_) => "v.valid_from <= $5 AND (v.valid_to IS NULL OR v.valid_to > $5)",
-    };
     let text = text.map(str::trim).filter(|t| !t.is_empty());
-    // The text parameter comes after the optional time parameter.
-    let text_param = if as_of.is_some() { 6 } else { 5 };
-    let matching = match text {
-        Some(_) => format!("AND v.data LIKE ${text_param} ESCAPE '\\'"),
-        None => String::new(),
-    };
-    let sql = format!(
-        "SELECT v.record_id, v.agency_id, v.data FROM record_version v JOIN agency a ON a.id = v.agency_id \
-         WHERE v.kind = $1 AND {when} AND a.path LIKE $2 AND v.record_id > $3 {matching} \
-         ORDER BY v.record_id LIMIT $4"
-    );
+    let sql = search_sql(as_of.is_some(), text.is_some());
     let rows: Vec<(i64, i64, String)> = on_db!(db, |p| {
         let query = sqlx::query_as(&sql)
             .bind(kind.as_str())
@@ -463,6 +471,36 @@ pub async fn get(db: &Db, kind: ListKind, id: i64) -> Result<Option<Stored>> {
     .transpose()
 }
 
+/// The values of one firm row of [`insert_new_firms`], in its column order.
+fn push_firm<'q, DB: sqlx::Database>(
+    row: &mut sqlx::query_builder::Separated<'_, 'q, DB, &'static str>,
+    agency_id: i64,
+    f: &'q FirmRecord,
+    at: DateTime<Utc>,
+) where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<f64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let (category, year) = category_columns(&f.category);
+    row.push_bind(agency_id)
+        .push_bind(f.credit_code.as_str())
+        .push_bind(&f.name)
+        .push_bind(&f.address)
+        .push_bind(f.division.as_str())
+        .push_bind(f.industry.as_str())
+        .push_bind(category)
+        .push_bind(year)
+        .push_bind(f.lon)
+        .push_bind(f.lat)
+        .push_bind(f.status.as_str())
+        .push_bind(at)
+        .push_bind(at);
+}
+
 /// Firms per statement of [`insert_new_firms`]: 13 parameters each stays below SQLite's and
 /// PostgreSQL's limits on bound parameters.
 const FIRM_BATCH: usize = 1_000;
@@ -478,30 +516,49 @@ pub async fn insert_new_firms(
 ) -> Result<u64> {
     let mut inserted = 0;
     for chunk in firms.chunks(FIRM_BATCH) {
-        let ids: Vec<(i64, String)> = on_tx!(tx, |c| {
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO firm (agency_id, credit_code, name, address, division_code, industry_code, category, \
-                 key_directory_year, lon, lat, status, created_at, updated_at) ",
-            );
-            q.push_values(chunk, |mut row, (agency_id, f)| {
-                let (category, year) = category_columns(&f.category);
-                row.push_bind(*agency_id)
-                    .push_bind(f.credit_code.as_str())
-                    .push_bind(&f.name)
-                    .push_bind(&f.address)
-                    .push_bind(f.division.as_str())
-                    .push_bind(f.industry.as_str())
-                    .push_bind(category)
-                    .push_bind(year)
-                    .push_bind(f.lon)
-                    .push_bind(f.lat)
-                    .push_bind(f.status.as_str())
-                    .push_bind(at)
-                    .push_bind(at);
-            });
-            q.push(" RETURNING id, credit_code");
-            q.build_query_as().fetch_all(&mut *c).await?
-        });
+        const INSERT: &str = "INSERT INTO firm (agency_id, credit_code, name, address, division_code, industry_code, \
+             category, key_directory_year, lon, lat, status, created_at, updated_at) ";
+        let ids: Vec<(i64, String)> = match tx {
+            // SQLite gives the rows of one INSERT the ids after the largest, in order, and the
+            // transaction holds the write lock: the ids are known without returning a row each
+            // (which costs a hand-over between threads per row). Checked at both ends.
+            crate::Tx::Sqlite(c) => {
+                let mut q = sqlx::QueryBuilder::new(INSERT);
+                q.push_values(chunk, |mut row, (agency_id, f)| {
+                    push_firm(&mut row, *agency_id, f, at);
+                });
+                let last = q.build().execute(&mut **c).await?.last_insert_rowid();
+                let first = last - chunk.len() as i64 + 1;
+                let ends: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT id, credit_code FROM firm WHERE id IN ($1, $2) ORDER BY id",
+                )
+                .bind(first)
+                .bind(last)
+                .fetch_all(&mut **c)
+                .await?;
+                let expected =
+                    [chunk.first(), chunk.last()].map(|f| f.map(|(_, f)| f.credit_code.as_str()));
+                let got = [ends.first(), ends.last()].map(|e| e.map(|(_, code)| code.as_str()));
+                if expected != got {
+                    return Err(StoreError::Invalid(format!(
+                        "firm ids {first}..={last} are not the rows just inserted"
+                    )));
+                }
+                chunk
+                    .iter()
+                    .zip(first..)
+                    .map(|((_, f), id)| (id, f.credit_code.as_str().to_string()))
+                    .collect()
+            }
+            crate::Tx::Pg(c) => {
+                let mut q = sqlx::QueryBuilder::new(INSERT);
+                q.push_values(chunk, |mut row, (agency_id, f)| {
+                    push_firm(&mut row, *agency_id, f, at);
+                });
+                q.push(" RETURNING id, credit_code");
+                q.build_query_as().fetch_all(&mut **c).await?
+            }
+        };
         let by_code: std::collections::HashMap<&str, i64> =
             ids.iter().map(|(id, code)| (code.as_str(), *id)).collect();
         let mut versions = Vec::with_capacity(chunk.len());
@@ -534,24 +591,110 @@ pub async fn insert_new_firms(
     Ok(inserted)
 }
 
-/// Of these credit codes, the ones stored already.
-pub async fn stored_codes(
+/// Of these credit codes, the firms stored already: credit code → (id, owning agency).
+pub async fn stored_firms(
     tx: &mut Tx,
     codes: &[&str],
-) -> Result<std::collections::HashSet<String>> {
-    let mut out = std::collections::HashSet::new();
+) -> Result<std::collections::HashMap<String, (i64, i64)>> {
+    let mut out = std::collections::HashMap::new();
     for chunk in codes.chunks(FIRM_BATCH) {
-        let found: Vec<String> = on_tx!(tx, |c| {
-            let mut q =
-                sqlx::QueryBuilder::new("SELECT credit_code FROM firm WHERE credit_code IN (");
+        let found: Vec<(String, i64, i64)> = on_tx!(tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT credit_code, id, agency_id FROM firm WHERE credit_code IN (",
+            );
             let mut list = q.separated(", ");
             for code in chunk {
                 list.push_bind(*code);
             }
             q.push(")");
-            q.build_query_scalar().fetch_all(&mut *c).await?
+            q.build_query_as().fetch_all(&mut *c).await?
+        });
+        out.extend(
+            found
+                .into_iter()
+                .map(|(code, id, agency)| (code, (id, agency))),
+        );
+    }
+    Ok(out)
+}
+
+/// The current versions (as JSON) of these records of `kind`: id → data.
+async fn current_versions(
+    tx: &mut Tx,
+    kind: ListKind,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(FIRM_BATCH) {
+        let found: Vec<(i64, String)> = on_tx!(tx, |c| {
+            let mut q =
+                sqlx::QueryBuilder::new("SELECT record_id, data FROM record_version WHERE kind = ");
+            q.push_bind(kind.as_str());
+            q.push(" AND valid_to IS NULL AND record_id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(&mut *c).await?
         });
         out.extend(found);
     }
     Ok(out)
+}
+
+/// How many firms [`put_firms`] added, changed and left alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FirmCounts {
+    pub new: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+}
+
+/// Writes many firms as [`upsert`] would, one record at a time, but in bulk: the stored firms
+/// with the same credit codes are looked up in `stored` (from [`stored_firms`]), new firms are
+/// inserted a thousand per statement ([`insert_new_firms`]), stored firms whose current version
+/// equals the record are left alone (compared a thousand at a time) and the rest are updated one
+/// by one with their history. Each firm is `(owning agency, record)`.
+pub async fn put_firms(
+    tx: &mut Tx,
+    actor: &str,
+    firms: &[(i64, FirmRecord)],
+    stored: &std::collections::HashMap<String, (i64, i64)>,
+    at: DateTime<Utc>,
+) -> Result<FirmCounts> {
+    let mut counts = FirmCounts::default();
+    let (old, new): (Vec<_>, Vec<_>) = firms
+        .iter()
+        .partition(|(_, f)| stored.contains_key(f.credit_code.as_str()));
+    let new: Vec<(i64, FirmRecord)> = new.into_iter().cloned().collect();
+    counts.new = insert_new_firms(tx, actor, &new, at).await? as usize;
+    let ids: Vec<i64> = old
+        .iter()
+        .filter_map(|(_, f)| stored.get(f.credit_code.as_str()).map(|s| s.0))
+        .collect();
+    let current = current_versions(tx, ListKind::Firms, &ids).await?;
+    for ((agency, f), id) in old.into_iter().zip(ids) {
+        let record = Record::Firm(f.clone());
+        let data =
+            serde_json::to_string(&record).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if current.get(&id) == Some(&data) {
+            counts.unchanged += 1;
+            continue;
+        }
+        write_row(tx, Some(id), *agency, &record, at).await?;
+        history::record_json(
+            tx,
+            ListKind::Firms.as_str(),
+            id,
+            *agency,
+            &data,
+            actor,
+            at,
+            false,
+        )
+        .await?;
+        counts.changed += 1;
+    }
+    Ok(counts)
 }

@@ -20,21 +20,19 @@ pub struct TaskView {
     pub officers: String,
 }
 
+/// The statement of [`for_officer`]: `$1` the certificate number. The teams are read through
+/// `task_officer` (kept by triggers on `task`), an index on the certificate number.
+pub(crate) const OFFICER_TASKS_SQL: &str = "SELECT t.id, t.due_on, t.status, f.credit_code, f.name AS firm_name, f.address, f.lon, f.lat, t.officers \
+     FROM task_officer o JOIN task t ON t.id = o.task_id JOIN firm f ON f.id = t.firm_id \
+     WHERE o.certificate_no = $1 ORDER BY t.due_on, t.id";
+
 /// The tasks of the officer with `certificate_no`, soonest due first.
 pub async fn for_officer(db: &Db, certificate_no: &str) -> Result<Vec<TaskView>> {
-    // The team is stored as a JSON array of certificate numbers; the quoted number is matched.
-    let needle = format!(
-        "%{}%",
-        serde_json::to_string(certificate_no).map_err(|e| StoreError::Invalid(e.to_string()))?
-    );
     Ok(on_db!(db, |p| {
-        sqlx::query_as(
-        "SELECT t.id, t.due_on, t.status, f.credit_code, f.name AS firm_name, f.address, f.lon, f.lat, t.officers \
-         FROM task t JOIN firm f ON f.id = t.firm_id WHERE t.officers LIKE $1 ORDER BY t.due_on, t.id"
-    )
-    .bind(needle)
-    .fetch_all(p)
-    .await?
+        sqlx::query_as(OFFICER_TASKS_SQL)
+            .bind(certificate_no)
+            .fetch_all(p)
+            .await?
     }))
 }
 

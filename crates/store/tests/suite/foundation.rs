@@ -435,6 +435,50 @@ mod registry_history {
     }
 
     #[tokio::test]
+    async fn a_text_search_pages_through_every_match_once_in_id_order() {
+        for t in all_backends().await {
+            let tianshan = with_tree(&t).await;
+            for i in 0..130 {
+                let name = if i % 10 == 9 {
+                    format!("企业{i}")
+                } else {
+                    format!("ABC企业{i}化工有限公司")
+                };
+                put(&t, tianshan, &firm("650102", i, &name, false)).await;
+            }
+            // Three characters or more (PostgreSQL: a bounded walk, then the trigram index),
+            // two (a walk), and ASCII in another case.
+            for text in ["化工有限", "化工", "abc"] {
+                let mut seen = Vec::new();
+                let mut after = None;
+                loop {
+                    let page = firms::search(
+                        &t.db,
+                        &FirmQuery {
+                            text: Some(text.into()),
+                            after_id: after,
+                            limit: 50,
+                            ..FirmQuery::default()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                    seen.extend(page.items.iter().map(|f| f.id));
+                    match page.next_after {
+                        Some(a) => after = Some(a),
+                        None => break,
+                    }
+                }
+                assert_eq!(seen.len(), 117, "{:?} {text}: every match", t.db.backend());
+                assert!(
+                    seen.windows(2).all(|w| w[0] < w[1]),
+                    "{text}: in id order, none twice"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
     async fn pages_follow_one_another_without_gaps_or_repeats() {
         for t in all_backends().await {
             let tianshan = with_tree(&t).await;

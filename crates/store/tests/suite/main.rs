@@ -12,5 +12,6 @@ mod inspections;
 mod integrity;
 mod jobs;
 mod plan_rules;
+mod query_plans;
 mod reports;
 mod year;

@@ -403,6 +403,14 @@ async fn a_task_changes_hands_only_with_a_reason_and_to_an_officer_drawn_at_rand
             .unwrap()
             .iter()
             .all(|v| v.id != task_id));
+        assert!(
+            tasks::for_officer(&t.db, &done.officer_in)
+                .await
+                .unwrap()
+                .iter()
+                .any(|v| v.id == task_id),
+            "the replacement finds the task among their own"
+        );
         assert_eq!(tasks::reassignments(&t.db, task_id).await.unwrap().len(), 1);
         let events = audit::recent(&t.db, None, 5).await.unwrap();
         assert!(events.iter().any(|e| e.action == "task.reassign"));
