@@ -32,6 +32,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Request counts and latencies of this process, for `/metrics`.
     pub metrics: metrics::Metrics,
+    /// Public disclosure pages as rendered for visitors without an account.
+    pub public_pages: pages::PublicPageCache,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             metrics: metrics::Metrics::default(),
+            public_pages: pages::PublicPageCache::default(),
         }
     }
 }

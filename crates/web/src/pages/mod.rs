@@ -20,6 +20,7 @@ pub(crate) use plans::{create_in_scope, plan_in_scope, refusal_message, run_step
 mod home;
 mod login;
 mod public;
+pub use public::PublicPageCache;
 mod verify;
 
 use askama::Template;

@@ -41,6 +41,42 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 
+/// Which rendering of a public quarter page: the agency, the quarter, the version asked for (none
+/// for the latest), the latest version published (a new one changes every version's page: its
+/// list of versions) and the language.
+type PageKey = (i64, String, Option<i64>, i64, Lang);
+
+/// The public quarter pages as rendered for visitors without an account. A published version
+/// never changes, so its page is rendered once per language and served from memory; each request
+/// still asks the database for the latest version (one indexed row), so a publication on any
+/// server shows at once on every server. Bounded: when full, it starts again empty.
+#[derive(Clone, Default)]
+pub struct PublicPageCache(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<PageKey, axum::body::Bytes>>>,
+);
+
+impl PublicPageCache {
+    /// Pages kept at most (each a few hundred kB at most).
+    const CAPACITY: usize = 256;
+
+    fn get(&self, key: &PageKey) -> Option<axum::body::Bytes> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: PageKey, page: axum::body::Bytes) {
+        if let Ok(mut pages) = self.0.lock() {
+            if pages.len() >= Self::CAPACITY {
+                pages.clear();
+            }
+            pages.insert(key, page);
+        }
+    }
+}
+
+fn html(page: axum::body::Bytes) -> Response {
+    ([(CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/public", get(index))
@@ -369,6 +405,23 @@ async fn quarter(
 ) -> Result<Response, AppError> {
     let (quarter_text, format) = format_of(&file);
     let path = format!("/public/{agency_code}/{file}");
+    // A visitor without an account gets the page rendered before, if the latest version is still
+    // the one it was rendered with.
+    let mut cache_key = None;
+    if let (Format::Page, None) = (format, &user) {
+        if let (Some(agency), Ok(q)) = (
+            agency::by_code(&state.db, &agency_code).await?,
+            Quarter::parse(quarter_text),
+        ) {
+            if let Some(latest) = disclosure::latest_version(&state.db, agency.id, q).await? {
+                let key = (agency.id, q.to_string(), query.version, latest, lang);
+                if let Some(page) = state.public_pages.get(&key) {
+                    return Ok(html(page));
+                }
+                cache_key = Some(key);
+            }
+        }
+    }
     let (agency, q, published) = match find(
         &state,
         lang,
@@ -389,7 +442,18 @@ async fn quarter(
         Format::Page => {
             let versions =
                 disclosure::list_published(&state.db, Some(&agency.code), Some(q)).await?;
-            quarter_page(lang, user.as_ref(), &path, &agency, published, versions)
+            let page = axum::body::Bytes::from(quarter_page(
+                lang,
+                user.as_ref(),
+                &path,
+                &agency,
+                published,
+                versions,
+            )?);
+            if let Some(key) = cache_key {
+                state.public_pages.put(key, page.clone());
+            }
+            Ok(html(page))
         }
     }
 }
@@ -401,7 +465,7 @@ fn quarter_page(
     agency: &Agency,
     published: Disclosure,
     versions: Vec<Publication>,
-) -> Result<Response, AppError> {
+) -> Result<String, AppError> {
     let t = Tr::new(lang);
     let snapshot = published.snapshot()?;
     let latest_version = versions.first().map_or(published.version, |p| p.version);
@@ -447,7 +511,7 @@ fn quarter_page(
         agency_code: agency.code.clone(),
         quarter,
     };
-    render(&page)
+    Ok(page.render()?)
 }
 
 /// The file name of a version's open data.

@@ -281,12 +281,20 @@ async fn an_amendment_is_version_2_and_version_1_stays_reachable() {
     assert_eq!(status, 422, "published once; again only with a note");
     assert!(page.contains("id=\"disclosure-error\""), "{page}");
 
+    // Pages seen before the amendment (a published version's page is kept once rendered).
+    let public = TestApp::client();
+    let (_, before) = app.get_text(&public, QUARTER).await;
+    assert!(before.contains("第 1 版"), "{before}");
+    let (_, first_before) = app.get_text(&public, &format!("{QUARTER}?version=1")).await;
+    // Someone logged in gets the page with their own header, not the one kept for visitors.
+    let (_, own) = app.get_text(&tianshan, QUARTER).await;
+    assert!(own.contains("id=\"logout\"") && !before.contains("id=\"logout\""));
+
     check(&app.db, t.q2_tasks[2].id, "2026-06-29", Some("超标排放")).await;
     let (status, target) =
         publish(app, &tianshan, "650102", "2026Q2", "补录6月29日的检查结果").await;
     assert_eq!((status, target.as_str()), (303, QUARTER));
 
-    let public = TestApp::client();
     let (_, latest) = app.get_text(&public, QUARTER).await;
     assert!(latest.contains("第 2 版"), "{latest}");
     assert!(latest.contains("补录6月29日的检查结果") && latest.contains("超标排放"));
@@ -295,6 +303,7 @@ async fn an_amendment_is_version_2_and_version_1_stays_reachable() {
     let (status, first) = app.get_text(&public, &format!("{QUARTER}?version=1")).await;
     assert_eq!(status, 200);
     assert!(first.contains("第 1 版") && first.contains("id=\"older-version\""));
+    assert_ne!(first, first_before, "version 1's page now lists version 2");
     assert!(!first.contains("超标排放"), "version 1 as it was published");
     assert!(first.contains(&format!(
         "/verify?record={QUARTER}/draws/{}.json%3Fversion%3D1",
