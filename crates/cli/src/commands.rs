@@ -52,6 +52,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    // The bench makes databases of its own.
+    if let Command::Bench {
+        command:
+            BenchCommand::Scale {
+                firms,
+                officers,
+                postgres,
+                clients,
+                seconds,
+            },
+    } = &cli.command
+    {
+        let options = bench::ScaleOptions {
+            firms: *firms,
+            officers: *officers,
+            postgres: postgres.clone(),
+            clients: *clients,
+            seconds: *seconds,
+            dir: cli.data_dir.clone(),
+        };
+        return runtime.block_on(bench::scale(&options));
+    }
     runtime.block_on(run_async(cli))
 }
 
@@ -203,9 +225,7 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
-        Command::Bench {
-            command: BenchCommand::Lists { firms, repeat },
-        } => bench::lists(&db, *firms, *repeat).await,
+        Command::Bench { .. } => unreachable!("the bench runs before a database is opened"),
         Command::Agency { command } => agency_command(&db, command).await,
         Command::Account {
             command:

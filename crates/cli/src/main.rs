@@ -123,7 +123,7 @@ pub enum Command {
         #[arg(long)]
         template: bool,
     },
-    /// Measure the lists at scale on a fresh database and print a table of figures.
+    /// Measure a province at scale on fresh databases and print a table of figures.
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -177,14 +177,26 @@ pub enum Command {
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// Import N generated firms from a CSV file, then time list pages and searches over them.
-    Lists {
-        /// Number of firms.
+    /// A synthetic province on a fresh SQLite file and (with --postgres) a fresh PostgreSQL
+    /// database: import, key draw, pages under load and memory, each beside its anchor (sqlite3
+    /// .import, COPY, nginx). Needs sqlite3, psql, wrk and nginx for the anchors and loads.
+    Scale {
+        /// Key units in the province.
         #[arg(long, default_value_t = 1_000_000)]
         firms: usize,
-        /// Timed repetitions of each query.
-        #[arg(long, default_value_t = 20)]
-        repeat: usize,
+        /// Officers.
+        #[arg(long, default_value_t = 20_000)]
+        officers: usize,
+        /// An administrative PostgreSQL URL (e.g. postgres://127.0.0.1:5432/test): the bench
+        /// creates and afterwards drops the database spotcheck_bench on that server.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Concurrent clients of the page loads.
+        #[arg(long, default_value_t = 64)]
+        clients: u32,
+        /// Seconds of each page load.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
     },
 }
 
