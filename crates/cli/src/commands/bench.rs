@@ -583,6 +583,42 @@ pub async fn scale(options: &ScaleOptions) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The key-unit plan of `agency` for [`QUARTER`], frozen, seeded with `dice` and drawn; the
+/// executed record and the times of the three steps.
+async fn key_draw(
+    db: &Db,
+    agency: &agency::Agency,
+    dice: &str,
+) -> anyhow::Result<(draws::DrawRecord, [Duration; 3])> {
+    let plan = draws::create_plan(
+        db,
+        "bench",
+        agency,
+        PlanKind::Key,
+        QUARTER,
+        &RulesConfig::default(),
+        &PlanParams::default(),
+    )
+    .await?
+    .map_err(|r| anyhow::anyhow!("plan refused: {r}"))?;
+    let draw_day = "2026-01-05".parse().context("date")?;
+    let started = Instant::now();
+    draws::freeze(db, "bench", &plan, agency, draw_day)
+        .await?
+        .map_err(|r| anyhow::anyhow!("freeze refused: {r}"))?;
+    let frozen = started.elapsed();
+    let started = Instant::now();
+    draws::seed(db, "bench", &plan, dice, &["bench".into()])
+        .await?
+        .map_err(|r| anyhow::anyhow!("randomness refused: {r}"))?;
+    let seeded = started.elapsed();
+    let started = Instant::now();
+    let record = draws::execute(db, "bench", &plan)
+        .await?
+        .map_err(|r| anyhow::anyhow!("draw refused: {r}"))?;
+    Ok((record, [frozen, seeded, started.elapsed()]))
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run_backend(
     options: &ScaleOptions,
@@ -650,40 +686,10 @@ async fn run_backend(
 
     // The key-unit draw of the whole city for the quarter.
     println!("{backend}: drawing");
-    let rules = RulesConfig::default();
-    let plan = draws::create_plan(
-        &db,
-        "bench",
-        &city,
-        PlanKind::Key,
-        QUARTER,
-        &rules,
-        &PlanParams::default(),
-    )
-    .await?
-    .map_err(|r| anyhow::anyhow!("plan refused: {r}"))?;
-    let draw_day = "2026-01-05".parse().context("date")?;
-    let started = Instant::now();
-    draws::freeze(&db, "bench", &plan, &city, draw_day)
-        .await?
-        .map_err(|r| anyhow::anyhow!("freeze refused: {r}"))?;
-    figures.freeze = Some(started.elapsed());
-    let started = Instant::now();
-    draws::seed(
-        &db,
-        "bench",
-        &plan,
-        "dice:38172645091827364510",
-        &["bench".into()],
-    )
-    .await?
-    .map_err(|r| anyhow::anyhow!("randomness refused: {r}"))?;
-    figures.seed = Some(started.elapsed());
-    let started = Instant::now();
-    let record = draws::execute(&db, "bench", &plan)
-        .await?
-        .map_err(|r| anyhow::anyhow!("draw refused: {r}"))?;
-    figures.execute = Some(started.elapsed());
+    let (record, times) = key_draw(&db, &city, "dice:38172645091827364510").await?;
+    figures.freeze = Some(times[0]);
+    figures.seed = Some(times[1]);
+    figures.execute = Some(times[2]);
     let input: spotcheck_draw::DrawInput = serde_json::from_str(&record.input)?;
     let tasks = draws::task_count(&db, record.id).await? as usize;
     figures.drawn = Some((input.population.len(), tasks));
@@ -692,32 +698,7 @@ async fn run_backend(
     let district = agency::by_code(&db, DISCLOSED_DISTRICT)
         .await?
         .context("district")?;
-    let plan = draws::create_plan(
-        &db,
-        "bench",
-        &district,
-        PlanKind::Key,
-        QUARTER,
-        &rules,
-        &PlanParams::default(),
-    )
-    .await?
-    .map_err(|r| anyhow::anyhow!("plan refused: {r}"))?;
-    draws::freeze(&db, "bench", &plan, &district, draw_day)
-        .await?
-        .map_err(|r| anyhow::anyhow!("freeze refused: {r}"))?;
-    draws::seed(
-        &db,
-        "bench",
-        &plan,
-        "dice:91827364510381726450",
-        &["bench".into()],
-    )
-    .await?
-    .map_err(|r| anyhow::anyhow!("randomness refused: {r}"))?;
-    draws::execute(&db, "bench", &plan)
-        .await?
-        .map_err(|r| anyhow::anyhow!("draw refused: {r}"))?;
+    key_draw(&db, &district, "dice:91827364510381726450").await?;
     let quarter: Quarter = QUARTER.parse().map_err(|_| anyhow::anyhow!("quarter"))?;
     disclosure::publish(
         &db,

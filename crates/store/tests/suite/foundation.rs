@@ -434,6 +434,19 @@ mod registry_history {
         }
     }
 
+    /// The ids of every page of `query`, following `next_after` to the end.
+    async fn every_page(db: &spotcheck_store::Db, mut query: FirmQuery) -> Vec<i64> {
+        let mut seen = Vec::new();
+        loop {
+            let page = firms::search(db, &query).await.unwrap();
+            seen.extend(page.items.iter().map(|f| f.id));
+            match page.next_after {
+                Some(a) => query.after_id = Some(a),
+                None => return seen,
+            }
+        }
+    }
+
     #[tokio::test]
     async fn a_text_search_pages_through_every_match_once_in_id_order() {
         for t in all_backends().await {
@@ -449,26 +462,15 @@ mod registry_history {
             // Three characters or more (PostgreSQL: a bounded walk, then the trigram index),
             // two (a walk), and ASCII in another case.
             for text in ["化工有限", "化工", "abc"] {
-                let mut seen = Vec::new();
-                let mut after = None;
-                loop {
-                    let page = firms::search(
-                        &t.db,
-                        &FirmQuery {
-                            text: Some(text.into()),
-                            after_id: after,
-                            limit: 50,
-                            ..FirmQuery::default()
-                        },
-                    )
-                    .await
-                    .unwrap();
-                    seen.extend(page.items.iter().map(|f| f.id));
-                    match page.next_after {
-                        Some(a) => after = Some(a),
-                        None => break,
-                    }
-                }
+                let seen = every_page(
+                    &t.db,
+                    FirmQuery {
+                        text: Some(text.into()),
+                        limit: 50,
+                        ..FirmQuery::default()
+                    },
+                )
+                .await;
                 assert_eq!(seen.len(), 117, "{:?} {text}: every match", t.db.backend());
                 assert!(
                     seen.windows(2).all(|w| w[0] < w[1]),
@@ -485,25 +487,14 @@ mod registry_history {
             for i in 0..25 {
                 put(&t, tianshan, &firm("650102", i, &format!("企业{i}"), false)).await;
             }
-            let mut seen = Vec::new();
-            let mut after = None;
-            loop {
-                let page = firms::search(
-                    &t.db,
-                    &FirmQuery {
-                        after_id: after,
-                        limit: 10,
-                        ..FirmQuery::default()
-                    },
-                )
-                .await
-                .unwrap();
-                seen.extend(page.items.iter().map(|f| f.id));
-                match page.next_after {
-                    Some(a) => after = Some(a),
-                    None => break,
-                }
-            }
+            let seen = every_page(
+                &t.db,
+                FirmQuery {
+                    limit: 10,
+                    ..FirmQuery::default()
+                },
+            )
+            .await;
             let mut unique = seen.clone();
             unique.dedup();
             assert_eq!((seen.len(), unique.len()), (25, 25));
