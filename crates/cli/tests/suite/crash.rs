@@ -308,7 +308,7 @@ fn backend_name(db: &Db) -> &'static str {
 async fn a_server_killed_in_the_middle_of_a_draw_has_drawn_nothing_and_draws_again() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let mut hold = Duration::from_millis(100);
-        for attempt in 1..=3 {
+        for attempt in 1..=4 {
             let Some(test_db) = fresh(backend).await else {
                 break;
             };
@@ -321,7 +321,7 @@ async fn a_server_killed_in_the_middle_of_a_draw_has_drawn_nothing_and_draws_aga
             if landed {
                 break;
             }
-            assert!(attempt < 3, "the draw finished before every kill");
+            assert!(attempt < 4, "the draw finished before every kill");
             hold /= 4;
         }
     }
@@ -443,7 +443,14 @@ async fn draw_killed(test_db: &TestDb, hold: Duration) -> bool {
         );
         return false;
     };
-    assert!(drawn.is_none(), "killed inside the transaction: no result");
+    if drawn.is_some() {
+        // The probe saw the transaction open, and it committed before the kill reached the
+        // server: all of its tasks are there (checked above), which is the other whole outcome.
+        eprintln!(
+            "the draw committed between the last look and the kill ({dispatched} tasks, all of them); again with an earlier kill"
+        );
+        return false;
+    }
     assert_eq!(count(db, executions).await, 0);
 
     // Executing again after the restart draws and dispatches every task.
