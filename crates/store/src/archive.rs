@@ -197,16 +197,7 @@ struct Builder<W: Write + Seek> {
 
 impl<W: Write + Seek> Builder<W> {
     fn new(out: W, at: DateTime<Utc>) -> Self {
-        use chrono::{Datelike, Timelike};
-        let modified = zip::DateTime::from_date_and_time(
-            u16::try_from(at.year()).unwrap_or(1980),
-            at.month() as u8,
-            at.day() as u8,
-            at.hour() as u8,
-            at.minute() as u8,
-            at.second() as u8,
-        )
-        .unwrap_or_default();
+        let modified = zip_time(at);
         Builder {
             zip: ZipWriter::new(out),
             modified,
@@ -1488,6 +1479,20 @@ pub fn verify<R: Read + Seek>(reader: R, progress: &(dyn Fn(Progress) + Sync)) -
         manifest_sha256,
         manifest,
     })))
+}
+
+/// A zip entry's time (local date and time fields; UTC here).
+pub(crate) fn zip_time(at: DateTime<Utc>) -> zip::DateTime {
+    use chrono::{Datelike, Timelike};
+    zip::DateTime::from_date_and_time(
+        u16::try_from(at.year()).unwrap_or(1980),
+        at.month() as u8,
+        at.day() as u8,
+        at.hour() as u8,
+        at.minute() as u8,
+        at.second() as u8,
+    )
+    .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -410,7 +410,7 @@ fn write_archive(
         .open(archive)
         .map_err(|e| io_failed("creating", archive, e))?;
     let mut zip = ZipWriter::new(BufWriter::new(file));
-    let modified = zip_time(manifest.created_at);
+    let modified = crate::archive::zip_time(manifest.created_at);
     let fail = |e: zip::result::ZipError| BackupError::Failed(format!("writing the backup: {e}"));
     let write_fail = |e: std::io::Error| io_failed("writing", archive, e);
     let small = SimpleFileOptions::default()
@@ -451,20 +451,6 @@ fn write_archive(
     file.sync_all()
         .map_err(|e| io_failed("flushing to disk", archive, e))?;
     Ok(())
-}
-
-/// A zip entry's time (local date and time fields; UTC here).
-fn zip_time(at: DateTime<Utc>) -> zip::DateTime {
-    use chrono::{Datelike, Timelike};
-    zip::DateTime::from_date_and_time(
-        u16::try_from(at.year()).unwrap_or(1980),
-        at.month() as u8,
-        at.day() as u8,
-        at.hour() as u8,
-        at.minute() as u8,
-        at.second() as u8,
-    )
-    .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------

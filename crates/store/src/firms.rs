@@ -96,6 +96,16 @@ pub(crate) enum TextPlan {
 /// Firms a bounded walk ([`TextPlan::Window`]) reads before the trigram index is asked.
 const TEXT_WINDOW: i64 = 50_000;
 
+/// The text a query looks for, trimmed; none when blank.
+fn text_of(q: &FirmQuery) -> Option<&str> {
+    q.text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// Whether a trigram index can look `text` up: three characters or more.
+fn has_trigrams(text: &str) -> bool {
+    text.chars().count() >= 3
+}
+
 /// The statement of [`search`] and its parameters.
 pub(crate) fn search_sql(backend: Backend, q: &FirmQuery, plan: TextPlan) -> (String, Vec<Arg>) {
     let mut text_index = false;
@@ -130,7 +140,7 @@ pub(crate) fn search_sql(backend: Backend, q: &FirmQuery, plan: TextPlan) -> (St
             &mut args,
         );
     }
-    if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = text_of(q) {
         if looks_like_code(text) {
             let upper = text.to_ascii_uppercase();
             arg(
@@ -145,7 +155,7 @@ pub(crate) fn search_sql(backend: Backend, q: &FirmQuery, plan: TextPlan) -> (St
                 &mut clauses,
                 &mut args,
             );
-        } else if backend == Backend::Sqlite && text.chars().count() >= 3 {
+        } else if backend == Backend::Sqlite && has_trigrams(text) {
             // The trigram index answers substrings of three or more characters. It is read in
             // id order (the order of the page) and left as soon as the page is full: a common
             // word ("天山区") does not collect its hundred thousand matches first.
@@ -158,12 +168,7 @@ pub(crate) fn search_sql(backend: Backend, q: &FirmQuery, plan: TextPlan) -> (St
                 &mut args,
             );
         } else {
-            let op = if backend == Backend::Postgres {
-                "ILIKE"
-            } else {
-                "LIKE"
-            };
-            if backend == Backend::Postgres && text.chars().count() < 3 {
+            if backend == Backend::Postgres && !has_trigrams(text) {
                 // No trigram to look up: a condition no index answers, so that the planner (even
                 // with a generic plan for any text) walks the firms in page order.
                 args.push(Arg::Text(text.to_lowercase()));
@@ -172,6 +177,10 @@ pub(crate) fn search_sql(backend: Backend, q: &FirmQuery, plan: TextPlan) -> (St
                     "(strpos(lower(f.name), ${n}) > 0 OR strpos(lower(f.address), ${n}) > 0)"
                 ));
             } else {
+                let op = match backend {
+                    Backend::Postgres => "ILIKE",
+                    Backend::Sqlite => "LIKE",
+                };
                 args.push(Arg::Text(like_pattern(text)));
                 let n = args.len();
                 clauses.push(format!(
@@ -248,24 +257,23 @@ pub async fn search(db: &Db, q: &FirmQuery) -> Result<Page<Firm>> {
     // PostgreSQL, a word of three characters or more: a short walk in page order answers a
     // common word; when it does not fill the page, the trigram indexes answer a rare one. The
     // walk's matches are the first ones of the whole order, so a full page from it is exact.
-    let text = q.text.as_deref().map(str::trim).unwrap_or("");
-    let mut items =
-        if db.backend() == Backend::Postgres && text.chars().count() >= 3 && !looks_like_code(text)
-        {
-            let walked = fetch(search_sql(
-                Backend::Postgres,
-                q,
-                TextPlan::Window(TEXT_WINDOW),
-            ))
-            .await?;
-            if walked.len() as i64 > limit {
-                walked
-            } else {
-                fetch(search_sql(Backend::Postgres, q, TextPlan::Index)).await?
-            }
+    let mut items = if db.backend() == Backend::Postgres
+        && text_of(q).is_some_and(|t| has_trigrams(t) && !looks_like_code(t))
+    {
+        let walked = fetch(search_sql(
+            Backend::Postgres,
+            q,
+            TextPlan::Window(TEXT_WINDOW),
+        ))
+        .await?;
+        if walked.len() as i64 > limit {
+            walked
         } else {
-            fetch(search_sql(db.backend(), q, TextPlan::Walk)).await?
-        };
+            fetch(search_sql(Backend::Postgres, q, TextPlan::Index)).await?
+        }
+    } else {
+        fetch(search_sql(db.backend(), q, TextPlan::Walk)).await?
+    };
     let next_after = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|f| f.id)

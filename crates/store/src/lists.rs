@@ -518,7 +518,8 @@ pub async fn insert_new_firms(
     for chunk in firms.chunks(FIRM_BATCH) {
         const INSERT: &str = "INSERT INTO firm (agency_id, credit_code, name, address, division_code, industry_code, \
              category, key_directory_year, lon, lat, status, created_at, updated_at) ";
-        let ids: Vec<(i64, String)> = match tx {
+        // The new ids, in the order of `chunk`.
+        let ids: Vec<i64> = match tx {
             // SQLite gives the rows of one INSERT the ids after the largest, in order, and the
             // transaction holds the write lock: the ids are known without returning a row each
             // (which costs a hand-over between threads per row). Checked at both ends.
@@ -544,11 +545,7 @@ pub async fn insert_new_firms(
                         "firm ids {first}..={last} are not the rows just inserted"
                     )));
                 }
-                chunk
-                    .iter()
-                    .zip(first..)
-                    .map(|((_, f), id)| (id, f.credit_code.as_str().to_string()))
-                    .collect()
+                (first..=last).collect()
             }
             crate::Tx::Pg(c) => {
                 let mut q = sqlx::QueryBuilder::new(INSERT);
@@ -556,16 +553,27 @@ pub async fn insert_new_firms(
                     push_firm(&mut row, *agency_id, f, at);
                 });
                 q.push(" RETURNING id, credit_code");
-                q.build_query_as().fetch_all(&mut **c).await?
+                let returned: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut **c).await?;
+                let by_code: std::collections::HashMap<&str, i64> = returned
+                    .iter()
+                    .map(|(id, code)| (code.as_str(), *id))
+                    .collect();
+                chunk
+                    .iter()
+                    .map(|(_, f)| {
+                        by_code.get(f.credit_code.as_str()).copied().ok_or_else(|| {
+                            StoreError::Invalid(format!(
+                                "firm {} not inserted",
+                                f.credit_code.as_str()
+                            ))
+                        })
+                    })
+                    .collect::<Result<_>>()?
             }
         };
-        let by_code: std::collections::HashMap<&str, i64> =
-            ids.iter().map(|(id, code)| (code.as_str(), *id)).collect();
         let mut versions = Vec::with_capacity(chunk.len());
-        for (agency_id, f) in chunk {
-            let id = *by_code.get(f.credit_code.as_str()).ok_or_else(|| {
-                StoreError::Invalid(format!("firm {} not inserted", f.credit_code.as_str()))
-            })?;
+        for ((agency_id, f), id) in chunk.iter().zip(&ids) {
+            let id = *id;
             let data = serde_json::to_string(&Record::Firm(f.clone()))
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             versions.push((id, *agency_id, data));

@@ -31,6 +31,7 @@ use spotcheck_store::import::{self, ImportInput};
 use spotcheck_store::session::{self, SessionPolicy};
 use spotcheck_store::{agency, bootstrap, disclosure, Db};
 use spotcheck_tabular::{write_csv, Cell, Limits};
+use spotcheck_web::pages::urlencode;
 
 /// What `spotcheck bench scale` measures.
 pub struct ScaleOptions {
@@ -866,18 +867,6 @@ async fn run_backend(
     figures.server_rss_mb = peak_rss_mb(&pid);
     drop(server);
     Ok(())
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn print_table(

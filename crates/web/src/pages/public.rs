@@ -20,7 +20,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Form, Router};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -71,10 +71,6 @@ impl PublicPageCache {
             pages.insert(key, page);
         }
     }
-}
-
-fn html(page: axum::body::Bytes) -> Response {
-    ([(CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
 }
 
 pub fn router() -> Router<AppState> {
@@ -416,7 +412,7 @@ async fn quarter(
             if let Some(latest) = disclosure::latest_version(&state.db, agency.id, q).await? {
                 let key = (agency.id, q.to_string(), query.version, latest, lang);
                 if let Some(page) = state.public_pages.get(&key) {
-                    return Ok(html(page));
+                    return Ok(Html(page).into_response());
                 }
                 cache_key = Some(key);
             }
@@ -453,7 +449,7 @@ async fn quarter(
             if let Some(key) = cache_key {
                 state.public_pages.put(key, page.clone());
             }
-            Ok(html(page))
+            Ok(Html(page).into_response())
         }
     }
 }
