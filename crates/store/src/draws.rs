@@ -431,29 +431,43 @@ async fn freeze_attempt(
     let rule: Rule = parse(&plan.rule)?;
     let scope = format!("{}%", agency.path);
     let year = plan.period.get(..4).unwrap_or("").to_string();
-    let population: Vec<(String, bool)> = on_db!(db, |p| {
-        let sql = match plan.kind.as_str() {
-            // R-DRAW-KEY-3: a key unit drawn earlier this year by a key plan, or inspected this
-            // year on a task of another plan (a completed inspection), counts as inspected.
-            "key" => concat!("SELECT f.credit_code, i.firm_id IS NOT NULL \
-                      FROM firm f JOIN agency a ON a.id = f.agency_id LEFT JOIN ", inspected_this_year!(), " i ON i.firm_id = f.id \
-                      WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key' ORDER BY f.credit_code"),
-            // R-DRAW-SPC-1/3: firms with an open special supervision reason.
-            "special" => "SELECT f.credit_code, FALSE FROM firm f JOIN agency a ON a.id = f.agency_id \
-                          WHERE a.path LIKE $1 AND f.status = 'active' AND EXISTS \
-                          (SELECT 1 FROM special_source s WHERE s.firm_id = f.id AND s.status = 'open') ORDER BY f.credit_code",
-            _ => "SELECT f.credit_code, FALSE FROM firm f JOIN agency a ON a.id = f.agency_id \
-                  WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'general' ORDER BY f.credit_code",
+    let sql = match plan.kind.as_str() {
+        // R-DRAW-KEY-3: a key unit drawn earlier this year by a key plan, or inspected this
+        // year on a task of another plan (a completed inspection), counts as inspected.
+        "key" => concat!("SELECT f.credit_code AS code, i.firm_id IS NOT NULL AS inspected \
+                  FROM firm f JOIN agency a ON a.id = f.agency_id LEFT JOIN ", inspected_this_year!(), " i ON i.firm_id = f.id \
+                  WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key' ORDER BY f.credit_code"),
+        // R-DRAW-SPC-1/3: firms with an open special supervision reason.
+        "special" => "SELECT f.credit_code AS code, FALSE AS inspected FROM firm f JOIN agency a ON a.id = f.agency_id \
+                      WHERE a.path LIKE $1 AND f.status = 'active' AND EXISTS \
+                      (SELECT 1 FROM special_source s WHERE s.firm_id = f.id AND s.status = 'open') ORDER BY f.credit_code",
+        _ => "SELECT f.credit_code AS code, FALSE AS inspected FROM firm f JOIN agency a ON a.id = f.agency_id \
+              WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'general' ORDER BY f.credit_code",
+    };
+    macro_rules! with_args {
+        ($query:expr) => {
+            if plan.kind == "key" {
+                $query
+                    .bind(&scope)
+                    .bind(plan.agency_id)
+                    .bind(format!("{year}%"))
+            } else {
+                $query.bind(&scope)
+            }
         };
-        let query = sqlx::query_as(sql).bind(&scope);
-        let query = if plan.kind == "key" {
-            query.bind(plan.agency_id).bind(format!("{year}%"))
-        } else {
-            query
-        };
-        let rows: Vec<(String, bool)> = query.fetch_all(p).await?;
-        rows
-    });
+    }
+    let population: Vec<(String, bool)> = match db {
+        // One row holding the population as a JSON array built by SQLite, in the order of the
+        // query: the driver hands rows over one at a time (microseconds each), which is seconds
+        // for a province's million units.
+        Db::Sqlite(p) => {
+            let sql = format!("SELECT json_group_array(json_array(code, inspected)) FROM ({sql})");
+            let text: String = with_args!(sqlx::query_scalar(&sql)).fetch_one(p).await?;
+            let rows: Vec<(String, i64)> = parse(&text)?;
+            rows.into_iter().map(|(code, i)| (code, i != 0)).collect()
+        }
+        Db::Pg(p) => with_args!(sqlx::query_as(sql)).fetch_all(p).await?,
+    };
     // R-DRAW-2R: officers on duty with a valid certificate.
     let officers: Vec<String> = on_db!(db, |p| sqlx::query_scalar(
         "SELECT o.certificate_no FROM officer o JOIN agency a ON a.id = o.agency_id \
@@ -521,30 +535,58 @@ async fn freeze_attempt(
     );
     let at = crate::now();
     let mut tx = db.begin().await?;
-    let sql = format!(
+    let input_json = json(&input)?;
+    // The record is built here rather than read back: its input is tens of megabytes at a
+    // province's size.
+    let id: Option<i64> = on_tx!(&mut tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO draw_record (plan_id, attempt, label, input, population_sha256, officers_sha256, conflicts_sha256, \
          frozen_at, frozen_by, redraw_of, redraw_reason, approved_by) \
-         VALUES ($1, $9, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12) ON CONFLICT (plan_id, attempt) DO NOTHING RETURNING {DRAW_COLUMNS}"
-    );
-    let record: Option<DrawRecord> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
-        .bind(plan.id)
-        .bind(&label)
-        .bind(json(&input)?)
-        .bind(&hashes.0)
-        .bind(&hashes.1)
-        .bind(&hashes.2)
-        .bind(at)
-        .bind(actor)
-        .bind(attempt)
-        .bind(replacing.as_ref().map(|r| r.draw_id))
-        .bind(replacing.as_ref().map(|r| r.reason))
-        .bind(replacing.as_ref().map(|r| r.approver))
-        .fetch_optional(&mut *c)
-        .await?);
-    let Some(record) = record else {
+         VALUES ($1, $9, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12) ON CONFLICT (plan_id, attempt) DO NOTHING RETURNING id"
+    )
+    .bind(plan.id)
+    .bind(&label)
+    .bind(&input_json)
+    .bind(&hashes.0)
+    .bind(&hashes.1)
+    .bind(&hashes.2)
+    .bind(at)
+    .bind(actor)
+    .bind(attempt)
+    .bind(replacing.as_ref().map(|r| r.draw_id))
+    .bind(replacing.as_ref().map(|r| r.reason))
+    .bind(replacing.as_ref().map(|r| r.approver))
+    .fetch_optional(&mut *c)
+    .await?
+    });
+    let Some(id) = id else {
         // Someone else froze it at the same moment: theirs stands.
         drop(tx);
         return Ok(latest_draw(db, plan.id).await?.ok_or(Refusal::NotFrozen));
+    };
+    let (population_sha256, officers_sha256, conflicts_sha256) = hashes;
+    let record = DrawRecord {
+        id,
+        plan_id: plan.id,
+        attempt,
+        label,
+        input: input_json,
+        population_sha256,
+        officers_sha256,
+        conflicts_sha256,
+        frozen_at: at,
+        frozen_by: actor.to_string(),
+        randomness: None,
+        witnesses: None,
+        seeded_at: None,
+        seeded_by: None,
+        output: None,
+        result_sha256: None,
+        executed_at: None,
+        executed_by: None,
+        redraw_of: replacing.as_ref().map(|r| r.draw_id),
+        redraw_reason: replacing.as_ref().map(|r| r.reason.to_string()),
+        approved_by: replacing.as_ref().map(|r| r.approver.to_string()),
     };
     if let Some(r) = &replacing {
         on_tx!(&mut tx, |c| sqlx::query(
@@ -570,7 +612,7 @@ async fn freeze_attempt(
         actor,
         "draw.freeze",
         &format!("draw:{}", record.id),
-        serde_json::json!({ "label": label, "population_sha256": hashes.0, "officers_sha256": hashes.1, "conflicts_sha256": hashes.2,
+        serde_json::json!({ "label": record.label, "population_sha256": record.population_sha256, "officers_sha256": record.officers_sha256, "conflicts_sha256": record.conflicts_sha256,
                             "units": input.population.len(), "officers": input.officers.len(), "conflicts": input.conflicts.len() }),
     )
     .await?;
@@ -783,7 +825,13 @@ pub async fn seed(
     )
     .await?;
     tx.commit().await?;
-    Ok(draw_by_id(db, record.id).await?.ok_or(Refusal::NotFrozen))
+    Ok(Ok(DrawRecord {
+        randomness: Some(randomness.to_string()),
+        witnesses: Some(json(&witnesses)?),
+        seeded_at: Some(at),
+        seeded_by: Some(actor.to_string()),
+        ..record
+    }))
 }
 
 /// The complete input of a seeded record, as `spotcheck draw verify` takes it.
@@ -815,6 +863,9 @@ pub async fn execute(
     if record.output.is_some() {
         return Ok(Ok(record));
     }
+    if false {
+        return Ok(Ok(record));
+    }
     let Some(input) = full_input(&record)? else {
         return Ok(Err(Refusal::NotSeeded));
     };
@@ -828,13 +879,14 @@ pub async fn execute(
     }
     .map_err(|e| StoreError::Invalid(e.to_string()))?;
     let at = crate::now();
+    let output_json = json(&output)?;
     let mut tx = db.begin().await?;
     let won = on_tx!(&mut tx, |c| {
         sqlx::query(
         "UPDATE draw_record SET output = $1, result_sha256 = $2, executed_at = $3, executed_by = $4 \
          WHERE id = $5 AND output IS NULL"
     )
-    .bind(json(&output)?)
+    .bind(&output_json)
     .bind(&output.result_sha256)
     .bind(at)
     .bind(actor)
@@ -847,47 +899,8 @@ pub async fn execute(
         drop(tx);
         return Ok(draw_by_id(db, record.id).await?.ok_or(Refusal::NotFrozen));
     }
-    // The tasks, in the order of the selection, tens of thousands to a statement (a province's
-    // draw dispatches hundreds of thousands): each statement takes its rows as one JSON array of
-    // [credit code, team] pairs, read by the database itself, instead of three parameters a row.
-    const TASKS_PER_STATEMENT: usize = 50_000;
-    let sql = match db.backend() {
-        crate::Backend::Sqlite => {
-            "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
-             SELECT $1, $2, f.id, json_extract(j.value, '$[1]'), $3, 'dispatched', $4 \
-             FROM json_each($5) j CROSS JOIN firm f WHERE f.credit_code = json_extract(j.value, '$[0]') \
-             ORDER BY j.key"
-        }
-        crate::Backend::Postgres => {
-            "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
-             SELECT $1, $2, f.id, j.value->>1, $3, 'dispatched', $4 \
-             FROM json_array_elements($5::json) WITH ORDINALITY AS j(value, n) \
-             JOIN firm f ON f.credit_code = j.value->>0 ORDER BY j.n"
-        }
-    };
-    for chunk in output.selected.chunks(TASKS_PER_STATEMENT) {
-        let rows = chunk
-            .iter()
-            .map(|a| Ok((a.unit.as_str(), json(&a.officers)?)))
-            .collect::<Result<Vec<_>>>()?;
-        let rows = json(&rows)?;
-        let inserted = on_tx!(&mut tx, |c| sqlx::query(sql)
-            .bind(record.id)
-            .bind(plan.agency_id)
-            .bind(due)
-            .bind(at)
-            .bind(&rows)
-            .execute(&mut *c)
-            .await?
-            .rows_affected());
-        if inserted != chunk.len() as u64 {
-            return Err(StoreError::Invalid(format!(
-                "draw {}: {inserted} tasks for {} drawn units (a unit not on the list?)",
-                record.id,
-                chunk.len()
-            )));
-        }
-    }
+    let tasks = dispatch_order(&mut tx, &output.selected).await?;
+    insert_tasks(&mut tx, &record, plan.agency_id, due, at, &tasks).await?;
     audit::append(
         &mut tx,
         at,
@@ -898,7 +911,109 @@ pub async fn execute(
     )
     .await?;
     tx.commit().await?;
-    Ok(draw_by_id(db, record.id).await?.ok_or(Refusal::NotFrozen))
+    let record = DrawRecord {
+        output: Some(output_json),
+        result_sha256: Some(output.result_sha256),
+        executed_at: Some(at),
+        executed_by: Some(actor.to_string()),
+        ..record
+    };
+    Ok(Ok(record))
+}
+
+/// Rows a statement of [`dispatch_order`] and [`insert_tasks`] takes, as one JSON array read by
+/// the database itself (a province's draw dispatches hundreds of thousands of tasks; three
+/// parameters a row would take a statement per few hundred).
+const TASK_ROWS_PER_STATEMENT: usize = 50_000;
+
+/// The drawn units' firm ids with their teams (as JSON), in firm-id order: the order tasks are
+/// stored in, so that the task indexes (by firm, by draw and firm) grow at their end instead of
+/// at a random place per task. The credit codes are looked up in their own index's order.
+async fn dispatch_order(
+    tx: &mut crate::Tx,
+    selected: &[spotcheck_draw::Assignment],
+) -> Result<Vec<(i64, String)>> {
+    let mut codes: Vec<&str> = selected.iter().map(|a| a.unit.as_str()).collect();
+    codes.sort_unstable();
+    let mut ids = std::collections::HashMap::with_capacity(selected.len());
+    for chunk in codes.chunks(TASK_ROWS_PER_STATEMENT) {
+        let chunk = json(&chunk)?;
+        let rows: Vec<(String, i64)> = match tx {
+            // As one JSON array, for the reason the freeze reads its population so.
+            crate::Tx::Sqlite(c) => parse(
+                &sqlx::query_scalar::<_, String>(
+                    "SELECT json_group_array(json_array(f.credit_code, f.id)) \
+                     FROM json_each($1) j CROSS JOIN firm f WHERE f.credit_code = j.value",
+                )
+                .bind(&chunk)
+                .fetch_one(&mut **c)
+                .await?,
+            )?,
+            crate::Tx::Pg(c) => sqlx::query_as(
+                "SELECT f.credit_code, f.id FROM json_array_elements_text($1::json) AS j(code) \
+                     JOIN firm f ON f.credit_code = j.code",
+            )
+            .bind(&chunk)
+            .fetch_all(&mut **c)
+            .await?,
+        };
+        ids.extend(rows);
+    }
+    let mut tasks = selected
+        .iter()
+        .map(|a| match ids.get(&a.unit) {
+            Some(id) => Ok((*id, json(&a.officers)?)),
+            None => Err(StoreError::Invalid(format!(
+                "the drawn unit {} is not on the firm list",
+                a.unit
+            ))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    tasks.sort_unstable_by_key(|(id, _)| *id);
+    Ok(tasks)
+}
+
+/// Stores one dispatched task per `(firm id, team)` of `tasks`, in that order.
+async fn insert_tasks(
+    tx: &mut crate::Tx,
+    record: &DrawRecord,
+    agency_id: i64,
+    due: NaiveDate,
+    at: DateTime<Utc>,
+    tasks: &[(i64, String)],
+) -> Result<()> {
+    let sql = match tx.backend() {
+        crate::Backend::Sqlite => {
+            "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
+             SELECT $1, $2, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), $3, 'dispatched', $4 \
+             FROM json_each($5) j ORDER BY j.key"
+        }
+        crate::Backend::Postgres => {
+            "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
+             SELECT $1, $2, (j.value->>0)::bigint, j.value->>1, $3, 'dispatched', $4 \
+             FROM json_array_elements($5::json) WITH ORDINALITY AS j(value, n) ORDER BY j.n"
+        }
+    };
+    for chunk in tasks.chunks(TASK_ROWS_PER_STATEMENT) {
+        let rows = json(&chunk)?;
+        let inserted = on_tx!(tx, |c| sqlx::query(sql)
+            .bind(record.id)
+            .bind(agency_id)
+            .bind(due)
+            .bind(at)
+            .bind(&rows)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        if inserted != chunk.len() as u64 {
+            return Err(StoreError::Invalid(format!(
+                "draw {}: {inserted} tasks stored for {} drawn units",
+                record.id,
+                chunk.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The `{"input", "output"}` record of an executed draw, as `spotcheck draw verify` takes it.

@@ -195,13 +195,17 @@ fn full_scan_of(backend: Backend, line: &str, stops_early: bool) -> Option<Strin
     known(name).then(|| name.to_string())
 }
 
-/// Gathers the planner's statistics (PostgreSQL `ANALYZE`, SQLite `ANALYZE`), as autovacuum or
-/// `PRAGMA optimize` would after a large load.
+/// Gathers the planner's statistics (SQLite `ANALYZE`; PostgreSQL `VACUUM ANALYZE`, which also
+/// marks the pages visible to all, so that a query answered from an index alone need not visit
+/// the table), as `PRAGMA optimize` or autovacuum would after a large load.
 pub async fn analyze(db: &Db) -> Result<()> {
-    crate::on_db!(db, |p| sqlx::query("ANALYZE")
-        .execute(p)
-        .await?
-        .rows_affected());
+    match db {
+        Db::Sqlite(p) => sqlx::raw_sql("ANALYZE").execute(p).await?.rows_affected(),
+        Db::Pg(p) => sqlx::raw_sql("VACUUM ANALYZE")
+            .execute(p)
+            .await?
+            .rows_affected(),
+    };
     Ok(())
 }
 

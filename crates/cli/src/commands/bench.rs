@@ -685,6 +685,11 @@ async fn run_backend(
     };
     figures.officers_import = Some((started.elapsed(), summary.new));
 
+    if db.backend() == spotcheck_store::Backend::Postgres {
+        // What autovacuum does soon after such a load (long before a quarter's draw): the
+        // visibility map and the planner's statistics.
+        spotcheck_store::explain::analyze(&db).await?;
+    }
     // The key-unit draw of the whole city for the quarter.
     println!("{backend}: drawing");
     let (record, times) = key_draw(&db, &city, "dice:38172645091827364510").await?;
@@ -714,7 +719,7 @@ async fn run_backend(
     .map_err(|r| anyhow::anyhow!("publication refused: {r}"))?;
 
     if db.backend() == spotcheck_store::Backend::Postgres {
-        // What autovacuum would do soon after such a load: statistics for the planner.
+        // Again after the draws' quarter of a million tasks.
         spotcheck_store::explain::analyze(&db).await?;
     }
     figures.plans = spotcheck_store::explain::list_queries(&db, false)

@@ -4,7 +4,7 @@
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::draws::{self, PlanKind, PlanParams, Refusal};
 use spotcheck_store::testing::{self, all_backends};
-use spotcheck_store::{agency, audit};
+use spotcheck_store::{agency, audit, on_db};
 
 const DICE: &str = "dice:38172645091827364510";
 
@@ -327,5 +327,84 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             audit::verify(&t.db).await.unwrap(),
             audit::ChainCheck::Intact { .. }
         ));
+    }
+}
+
+/// A task names a firm, a draw and an agency that exist, and keeps them: PostgreSQL checks these
+/// references once per statement (a draw writes hundreds of thousands of tasks), SQLite with its
+/// foreign keys; on both, a task naming a missing row is refused, and a firm or draw record a
+/// task names cannot be deleted.
+#[tokio::test]
+async fn a_task_names_a_firm_draw_and_agency_that_exist_and_keeps_them() {
+    for t in all_backends().await {
+        testing::with_demo(&t.db).await;
+        let midong = agency::by_code(&t.db, "650109").await.unwrap().unwrap();
+        let record = testing::drawn(
+            &t.db,
+            &midong,
+            PlanKind::Key,
+            "2026Q1",
+            "2025-12-20".parse().unwrap(),
+            DICE,
+        )
+        .await;
+        let firm: i64 = on_db!(&t.db, |p| sqlx::query_scalar(
+            "SELECT firm_id FROM task WHERE draw_id = $1 ORDER BY id LIMIT 1"
+        )
+        .bind(record.id)
+        .fetch_one(p)
+        .await
+        .unwrap());
+        // A firm this draw did not draw: the only reference wrong below is the one named.
+        let other: i64 =
+            on_db!(&t.db, |p| {
+                sqlx::query_scalar(
+            "SELECT id FROM firm WHERE id NOT IN (SELECT firm_id FROM task) ORDER BY id LIMIT 1"
+        )
+        .fetch_one(p)
+        .await
+        .unwrap()
+            });
+        let insert = "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
+                      VALUES ($1, $2, $3, '[]', '2026-03-31', 'dispatched', '2026-01-01T00:00:00Z')";
+        let missing = 1_000_000_000_i64;
+        for (what, refs) in [
+            ("firm", (record.id, midong.id, missing)),
+            ("draw", (missing, midong.id, firm)),
+            ("agency", (record.id, missing, other)),
+        ] {
+            let refused = on_db!(&t.db, |p| sqlx::query(insert)
+                .bind(refs.0)
+                .bind(refs.1)
+                .bind(refs.2)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()));
+            assert!(
+                matches!(&refused, Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation()),
+                "{:?}: a task naming a missing {what}: {refused:?}",
+                t.db.backend()
+            );
+        }
+        for (what, sql, id) in [
+            ("firm", "DELETE FROM firm WHERE id = $1", firm),
+            ("draw", "DELETE FROM draw_record WHERE id = $1", record.id),
+        ] {
+            let refused = on_db!(&t.db, |p| sqlx::query(sql)
+                .bind(id)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()));
+            assert!(
+                matches!(&refused, Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation()),
+                "{:?}: deleting a {what} a task names: {refused:?}",
+                t.db.backend()
+            );
+        }
+        assert_eq!(draws::task_count(&t.db, record.id).await.unwrap(), {
+            let out: spotcheck_draw::DrawOutput =
+                serde_json::from_str(record.output.as_deref().unwrap()).unwrap();
+            out.selected.len() as i64
+        });
     }
 }
