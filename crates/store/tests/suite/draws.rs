@@ -356,15 +356,14 @@ async fn a_task_names_a_firm_draw_and_agency_that_exist_and_keeps_them() {
         .await
         .unwrap());
         // A firm this draw did not draw: the only reference wrong below is the one named.
-        let other: i64 =
-            on_db!(&t.db, |p| {
-                sqlx::query_scalar(
+        let other: i64 = on_db!(&t.db, |p| {
+            sqlx::query_scalar(
             "SELECT id FROM firm WHERE id NOT IN (SELECT firm_id FROM task) ORDER BY id LIMIT 1"
         )
         .fetch_one(p)
         .await
         .unwrap()
-            });
+        });
         let insert = "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
                       VALUES ($1, $2, $3, '[]', '2026-03-31', 'dispatched', '2026-01-01T00:00:00Z')";
         let missing = 1_000_000_000_i64;
