@@ -200,6 +200,26 @@ pub async fn drawn(
         .expect("drawn")
 }
 
+/// The demo data with Midong's (650109) key units drawn for 2026Q1: the district and the
+/// executed record.
+pub async fn demo_with_key_draw(db: &Db) -> (crate::agency::Agency, crate::draws::DrawRecord) {
+    with_demo(db).await;
+    let midong = crate::agency::by_code(db, "650109")
+        .await
+        .expect("storage")
+        .expect("the demo's Midong district");
+    let record = drawn(
+        db,
+        &midong,
+        crate::draws::PlanKind::Key,
+        "2026Q1",
+        "2025-12-20".parse().expect("a date"),
+        "dice:38172645091827364510",
+    )
+    .await;
+    (midong, record)
+}
+
 /// The prefilled form of a task completed as on site on `day` (9:00 to 11:00): the firm's
 /// person present named and every item compliant, ready to submit.
 pub async fn completed_form(

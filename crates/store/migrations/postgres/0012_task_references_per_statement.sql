@@ -11,24 +11,21 @@ ALTER TABLE task DROP CONSTRAINT task_firm_id_fkey;
 
 CREATE FUNCTION task_references_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+    what TEXT;
     missing BIGINT;
 BEGIN
-    SELECT n.firm_id INTO missing FROM (SELECT DISTINCT firm_id FROM new_rows) n
-        WHERE NOT EXISTS (SELECT 1 FROM firm f WHERE f.id = n.firm_id) LIMIT 1;
+    SELECT m.what, m.id INTO what, missing FROM (
+        SELECT 'firm' AS what, n.firm_id AS id FROM (SELECT DISTINCT firm_id FROM new_rows) n
+            WHERE NOT EXISTS (SELECT 1 FROM firm f WHERE f.id = n.firm_id)
+        UNION ALL
+        SELECT 'draw record', n.draw_id FROM (SELECT DISTINCT draw_id FROM new_rows) n
+            WHERE NOT EXISTS (SELECT 1 FROM draw_record d WHERE d.id = n.draw_id)
+        UNION ALL
+        SELECT 'agency', n.agency_id FROM (SELECT DISTINCT agency_id FROM new_rows) n
+            WHERE NOT EXISTS (SELECT 1 FROM agency a WHERE a.id = n.agency_id)
+    ) m LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'a task refers to firm %, which does not exist', missing
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    SELECT n.draw_id INTO missing FROM (SELECT DISTINCT draw_id FROM new_rows) n
-        WHERE NOT EXISTS (SELECT 1 FROM draw_record d WHERE d.id = n.draw_id) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'a task refers to draw record %, which does not exist', missing
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    SELECT n.agency_id INTO missing FROM (SELECT DISTINCT agency_id FROM new_rows) n
-        WHERE NOT EXISTS (SELECT 1 FROM agency a WHERE a.id = n.agency_id) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'a task refers to agency %, which does not exist', missing
+        RAISE EXCEPTION 'a task refers to % %, which does not exist', what, missing
             USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NULL;

@@ -337,17 +337,7 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
 #[tokio::test]
 async fn a_task_names_a_firm_draw_and_agency_that_exist_and_keeps_them() {
     for t in all_backends().await {
-        testing::with_demo(&t.db).await;
-        let midong = agency::by_code(&t.db, "650109").await.unwrap().unwrap();
-        let record = testing::drawn(
-            &t.db,
-            &midong,
-            PlanKind::Key,
-            "2026Q1",
-            "2025-12-20".parse().unwrap(),
-            DICE,
-        )
-        .await;
+        let (midong, record) = testing::demo_with_key_draw(&t.db).await;
         let firm: i64 = on_db!(&t.db, |p| sqlx::query_scalar(
             "SELECT firm_id FROM task WHERE draw_id = $1 ORDER BY id LIMIT 1"
         )
@@ -356,47 +346,52 @@ async fn a_task_names_a_firm_draw_and_agency_that_exist_and_keeps_them() {
         .await
         .unwrap());
         // A firm this draw did not draw: the only reference wrong below is the one named.
-        let other: i64 = on_db!(&t.db, |p| {
-            sqlx::query_scalar(
-            "SELECT id FROM firm WHERE id NOT IN (SELECT firm_id FROM task) ORDER BY id LIMIT 1"
-        )
-        .fetch_one(p)
-        .await
-        .unwrap()
-        });
+        let undrawn =
+            "SELECT id FROM firm WHERE id NOT IN (SELECT firm_id FROM task) ORDER BY id LIMIT 1";
+        let other: i64 = on_db!(&t.db, |p| sqlx::query_scalar(undrawn)
+            .fetch_one(p)
+            .await
+            .unwrap());
         let insert = "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
                       VALUES ($1, $2, $3, '[]', '2026-03-31', 'dispatched', '2026-01-01T00:00:00Z')";
         let missing = 1_000_000_000_i64;
-        for (what, refs) in [
-            ("firm", (record.id, midong.id, missing)),
-            ("draw", (missing, midong.id, firm)),
-            ("agency", (record.id, missing, other)),
+        for (what, sql, args) in [
+            (
+                "a task naming a missing firm",
+                insert,
+                vec![record.id, midong.id, missing],
+            ),
+            (
+                "a task naming a missing draw",
+                insert,
+                vec![missing, midong.id, firm],
+            ),
+            (
+                "a task naming a missing agency",
+                insert,
+                vec![record.id, missing, other],
+            ),
+            (
+                "deleting a firm a task names",
+                "DELETE FROM firm WHERE id = $1",
+                vec![firm],
+            ),
+            (
+                "deleting a draw its tasks name",
+                "DELETE FROM draw_record WHERE id = $1",
+                vec![record.id],
+            ),
         ] {
-            let refused = on_db!(&t.db, |p| sqlx::query(insert)
-                .bind(refs.0)
-                .bind(refs.1)
-                .bind(refs.2)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()));
+            let refused = on_db!(&t.db, |p| {
+                let mut query = sqlx::query(sql);
+                for a in &args {
+                    query = query.bind(*a);
+                }
+                query.execute(p).await.map(|r| r.rows_affected())
+            });
             assert!(
                 matches!(&refused, Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation()),
-                "{:?}: a task naming a missing {what}: {refused:?}",
-                t.db.backend()
-            );
-        }
-        for (what, sql, id) in [
-            ("firm", "DELETE FROM firm WHERE id = $1", firm),
-            ("draw", "DELETE FROM draw_record WHERE id = $1", record.id),
-        ] {
-            let refused = on_db!(&t.db, |p| sqlx::query(sql)
-                .bind(id)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()));
-            assert!(
-                matches!(&refused, Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation()),
-                "{:?}: deleting a {what} a task names: {refused:?}",
+                "{:?}: {what}: {refused:?}",
                 t.db.backend()
             );
         }

@@ -2,26 +2,15 @@
 //! and searches, a register page, an officer's tasks and the audit log, as each backend's planner
 //! plans them. `spotcheck bench scale` prints the same plans at a million firms.
 
-use spotcheck_store::draws::PlanKind;
 use spotcheck_store::explain;
+use spotcheck_store::tasks;
 use spotcheck_store::testing::{self, all_backends};
-use spotcheck_store::{agency, tasks};
 
 #[tokio::test]
 async fn every_list_query_can_be_answered_from_an_index() {
     for t in all_backends().await {
-        testing::with_demo(&t.db).await;
-        let midong = agency::by_code(&t.db, "650109").await.unwrap().unwrap();
         // Tasks to plan over, and an officer who has some.
-        let record = testing::drawn(
-            &t.db,
-            &midong,
-            PlanKind::Key,
-            "2026Q1",
-            "2025-12-20".parse().unwrap(),
-            "dice:38172645091827364510",
-        )
-        .await;
+        let (_, record) = testing::demo_with_key_draw(&t.db).await;
         let output: spotcheck_draw::DrawOutput =
             serde_json::from_str(record.output.as_deref().unwrap()).unwrap();
         let officer = &output.selected[0].officers[0];
