@@ -460,8 +460,8 @@ mod registry_history {
                 put(&t, tianshan, &firm("650102", i, &name, false)).await;
             }
             // Three characters or more (PostgreSQL: a bounded walk, then the trigram index),
-            // two (a walk), and ASCII in another case.
-            for text in ["化工有限", "化工", "abc"] {
+            // two (a walk), and ASCII in another case (three letters and two).
+            for text in ["化工有限", "化工", "abc", "ab"] {
                 let seen = every_page(
                     &t.db,
                     FirmQuery {
