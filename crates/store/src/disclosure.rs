@@ -432,6 +432,25 @@ pub async fn latest_version(db: &Db, agency_id: i64, quarter: Quarter) -> Result
     .await?))
 }
 
+/// The id of the agency with `code` and the number of its latest published version of `quarter`
+/// (none before the first), in one query: the public page asks it on every visit.
+pub async fn latest_version_by_code(
+    db: &Db,
+    code: &str,
+    quarter: Quarter,
+) -> Result<Option<(i64, Option<i64>)>> {
+    Ok(on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT a.id, (SELECT MAX(d.version) FROM disclosure d WHERE d.agency_id = a.id AND d.quarter = $2) \
+         FROM agency a WHERE a.code = $1"
+    )
+    .bind(code)
+    .bind(quarter.to_string())
+    .fetch_optional(p)
+    .await?
+    }))
+}
+
 /// Publishes `agency`'s disclosure of `quarter` on `today` (R-REP-3): a snapshot of the quarter's
 /// checks and of the full records of its draws, with the officers shown as `config` says.
 ///

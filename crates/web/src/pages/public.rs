@@ -404,18 +404,15 @@ async fn quarter(
     // A visitor without an account gets the page rendered before, if the latest version is still
     // the one it was rendered with.
     let mut cache_key = None;
-    if let (Format::Page, None) = (format, &user) {
-        if let (Some(agency), Ok(q)) = (
-            agency::by_code(&state.db, &agency_code).await?,
-            Quarter::parse(quarter_text),
-        ) {
-            if let Some(latest) = disclosure::latest_version(&state.db, agency.id, q).await? {
-                let key = (agency.id, q.to_string(), query.version, latest, lang);
-                if let Some(page) = state.public_pages.get(&key) {
-                    return Ok(Html(page).into_response());
-                }
-                cache_key = Some(key);
+    if let (Format::Page, None, Ok(q)) = (format, &user, Quarter::parse(quarter_text)) {
+        if let Some((agency_id, Some(latest))) =
+            disclosure::latest_version_by_code(&state.db, &agency_code, q).await?
+        {
+            let key = (agency_id, q.to_string(), query.version, latest, lang);
+            if let Some(page) = state.public_pages.get(&key) {
+                return Ok(Html(page).into_response());
             }
+            cache_key = Some(key);
         }
     }
     let (agency, q, published) = match find(
