@@ -359,16 +359,42 @@ pub struct DrawRecord {
     pub redraw_of: Option<i64>,
     pub redraw_reason: Option<String>,
     pub approved_by: Option<String>,
+    /// Units in the frozen population, officers in its pool and conflict pairs.
+    pub unit_count: i64,
+    pub officer_count: i64,
+    pub conflict_count: i64,
+    /// Units drawn, once executed.
+    pub drawn_count: Option<i64>,
 }
 
-const DRAW_COLUMNS: &str = "id, plan_id, attempt, label, input, population_sha256, officers_sha256, conflicts_sha256, \
+/// The columns of a whole record (the frozen input has a table of its own, `draw_input`).
+const DRAW_COLUMNS: &str = "id, plan_id, attempt, label, \
+    (SELECT i.input FROM draw_input i WHERE i.draw_id = draw_record.id) AS input, population_sha256, officers_sha256, conflicts_sha256, \
     frozen_at, frozen_by, randomness, witnesses, seeded_at, seeded_by, output, result_sha256, executed_at, executed_by, \
-    redraw_of, redraw_reason, approved_by";
+    redraw_of, redraw_reason, approved_by, unit_count, officer_count, conflict_count, drawn_count";
+
+/// The columns of a record's head ([`latest_head`]): everything but the frozen input (left
+/// empty) and the result (an empty string once executed).
+const HEAD_COLUMNS: &str = "id, plan_id, attempt, label, '' AS input, population_sha256, officers_sha256, conflicts_sha256, \
+    frozen_at, frozen_by, randomness, witnesses, seeded_at, seeded_by, \
+    CASE WHEN output IS NULL THEN NULL ELSE '' END AS output, result_sha256, executed_at, executed_by, \
+    redraw_of, redraw_reason, approved_by, unit_count, officer_count, conflict_count, drawn_count";
 
 /// The latest attempt of a plan.
 pub async fn latest_draw(db: &Db, plan_id: i64) -> Result<Option<DrawRecord>> {
+    latest(db, plan_id, DRAW_COLUMNS).await
+}
+
+/// The latest attempt of a plan without its input and result (`input` empty, `output` empty
+/// once executed): its state, hashes and counts, read without the tens of megabytes of a
+/// province's input.
+pub async fn latest_head(db: &Db, plan_id: i64) -> Result<Option<DrawRecord>> {
+    latest(db, plan_id, HEAD_COLUMNS).await
+}
+
+async fn latest(db: &Db, plan_id: i64, columns: &str) -> Result<Option<DrawRecord>> {
     let sql = format!(
-        "SELECT {DRAW_COLUMNS} FROM draw_record WHERE plan_id = $1 ORDER BY attempt DESC LIMIT 1"
+        "SELECT {columns} FROM draw_record WHERE plan_id = $1 ORDER BY attempt DESC LIMIT 1"
     );
     Ok(on_db!(db, |p| sqlx::query_as(&sql)
         .bind(plan_id)
@@ -434,14 +460,14 @@ async fn freeze_attempt(
     let sql = match plan.kind.as_str() {
         // R-DRAW-KEY-3: a key unit drawn earlier this year by a key plan, or inspected this
         // year on a task of another plan (a completed inspection), counts as inspected.
-        "key" => concat!("SELECT f.credit_code AS code, i.firm_id IS NOT NULL AS inspected \
+        "key" => concat!("SELECT f.credit_code AS code, i.firm_id IS NOT NULL AS inspected, f.id AS id \
                   FROM firm f JOIN agency a ON a.id = f.agency_id LEFT JOIN ", inspected_this_year!(), " i ON i.firm_id = f.id \
                   WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'key' ORDER BY f.credit_code"),
         // R-DRAW-SPC-1/3: firms with an open special supervision reason.
-        "special" => "SELECT f.credit_code AS code, FALSE AS inspected FROM firm f JOIN agency a ON a.id = f.agency_id \
+        "special" => "SELECT f.credit_code AS code, FALSE AS inspected, f.id AS id FROM firm f JOIN agency a ON a.id = f.agency_id \
                       WHERE a.path LIKE $1 AND f.status = 'active' AND EXISTS \
                       (SELECT 1 FROM special_source s WHERE s.firm_id = f.id AND s.status = 'open') ORDER BY f.credit_code",
-        _ => "SELECT f.credit_code AS code, FALSE AS inspected FROM firm f JOIN agency a ON a.id = f.agency_id \
+        _ => "SELECT f.credit_code AS code, FALSE AS inspected, f.id AS id FROM firm f JOIN agency a ON a.id = f.agency_id \
               WHERE a.path LIKE $1 AND f.status = 'active' AND f.category = 'general' ORDER BY f.credit_code",
     };
     macro_rules! with_args {
@@ -456,18 +482,25 @@ async fn freeze_attempt(
             }
         };
     }
-    let population: Vec<(String, bool)> = match db {
+    // (credit code, inspected this year, firm id): the id is not part of the draw's input; it is
+    // kept beside it so that the execution dispatches to the frozen firms without looking
+    // their codes up again.
+    let population: Vec<(String, bool, i64)> = match db {
         // One row holding the population as a JSON array built by SQLite, in the order of the
         // query: the driver hands rows over one at a time (microseconds each), which is seconds
         // for a province's million units.
         Db::Sqlite(p) => {
-            let sql = format!("SELECT json_group_array(json_array(code, inspected)) FROM ({sql})");
+            let sql =
+                format!("SELECT json_group_array(json_array(code, inspected, id)) FROM ({sql})");
             let text: String = with_args!(sqlx::query_scalar(&sql)).fetch_one(p).await?;
-            let rows: Vec<(String, i64)> = parse(&text)?;
-            rows.into_iter().map(|(code, i)| (code, i != 0)).collect()
+            let rows: Vec<(String, i64, i64)> = parse(&text)?;
+            rows.into_iter()
+                .map(|(code, i, id)| (code, i != 0, id))
+                .collect()
         }
         Db::Pg(p) => with_args!(sqlx::query_as(sql)).fetch_all(p).await?,
     };
+    let unit_ids: Vec<i64> = population.iter().map(|(_, _, id)| *id).collect();
     // R-DRAW-2R: officers on duty with a valid certificate.
     let officers: Vec<String> = on_db!(db, |p| sqlx::query_scalar(
         "SELECT o.certificate_no FROM officer o JOIN agency a ON a.id = o.agency_id \
@@ -498,7 +531,7 @@ async fn freeze_attempt(
     let declared = crate::conflicts::pairs_in(db, &agency.path).await?;
     let in_pool: std::collections::HashSet<&str> = officers.iter().map(String::as_str).collect();
     let in_population: std::collections::HashSet<&str> =
-        population.iter().map(|(c, _)| c.as_str()).collect();
+        population.iter().map(|(c, _, _)| c.as_str()).collect();
     let mut pairs = std::collections::BTreeSet::new();
     for (unit, team) in &previous {
         let team: Vec<String> = parse(team)?;
@@ -518,7 +551,7 @@ async fn freeze_attempt(
         rule,
         population: population
             .into_iter()
-            .map(|(id, inspected_this_year)| Unit {
+            .map(|(id, inspected_this_year, _)| Unit {
                 id,
                 inspected_this_year,
             })
@@ -528,25 +561,37 @@ async fn freeze_attempt(
         team_size: plan.team_size as u32,
     };
     let label = format!("{}/{}/{}", agency.division_code, plan.period, plan.kind);
-    let hashes = (
-        spotcheck_draw::population_sha256(&input.population),
-        spotcheck_draw::officers_sha256(&input.officers),
-        spotcheck_draw::conflicts_sha256(&input.conflicts),
+    // The input as JSON (55 MB for a million units) beside its hashes, on a second thread.
+    let (hashes, input_json) = std::thread::scope(|scope| {
+        let written = scope.spawn(|| json(&input));
+        let hashes = (
+            spotcheck_draw::population_sha256(&input.population),
+            spotcheck_draw::officers_sha256(&input.officers),
+            spotcheck_draw::conflicts_sha256(&input.conflicts),
+        );
+        let written = written
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (hashes, written)
+    });
+    let input_json = input_json?;
+    let counts = (
+        input.population.len() as i64,
+        input.officers.len() as i64,
+        input.conflicts.len() as i64,
     );
     let at = crate::now();
     let mut tx = db.begin().await?;
-    let input_json = json(&input)?;
     // The record is built here rather than read back: its input is tens of megabytes at a
     // province's size.
     let id: Option<i64> = on_tx!(&mut tx, |c| {
         sqlx::query_scalar(
-        "INSERT INTO draw_record (plan_id, attempt, label, input, population_sha256, officers_sha256, conflicts_sha256, \
-         frozen_at, frozen_by, redraw_of, redraw_reason, approved_by) \
-         VALUES ($1, $9, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12) ON CONFLICT (plan_id, attempt) DO NOTHING RETURNING id"
+        "INSERT INTO draw_record (plan_id, attempt, label, population_sha256, officers_sha256, conflicts_sha256, \
+         frozen_at, frozen_by, redraw_of, redraw_reason, approved_by, unit_count, officer_count, conflict_count) \
+         VALUES ($1, $8, $2, $3, $4, $5, $6, $7, $9, $10, $11, $12, $13, $14) ON CONFLICT (plan_id, attempt) DO NOTHING RETURNING id"
     )
     .bind(plan.id)
     .bind(&label)
-    .bind(&input_json)
     .bind(&hashes.0)
     .bind(&hashes.1)
     .bind(&hashes.2)
@@ -556,6 +601,9 @@ async fn freeze_attempt(
     .bind(replacing.as_ref().map(|r| r.draw_id))
     .bind(replacing.as_ref().map(|r| r.reason))
     .bind(replacing.as_ref().map(|r| r.approver))
+    .bind(counts.0)
+    .bind(counts.1)
+    .bind(counts.2)
     .fetch_optional(&mut *c)
     .await?
     });
@@ -564,6 +612,15 @@ async fn freeze_attempt(
         drop(tx);
         return Ok(latest_draw(db, plan.id).await?.ok_or(Refusal::NotFrozen));
     };
+    on_tx!(&mut tx, |c| sqlx::query(
+        "INSERT INTO draw_input (draw_id, input, unit_ids) VALUES ($1, $2, $3)"
+    )
+    .bind(id)
+    .bind(&input_json)
+    .bind(json(&unit_ids)?)
+    .execute(&mut *c)
+    .await?
+    .rows_affected());
     let (population_sha256, officers_sha256, conflicts_sha256) = hashes;
     let record = DrawRecord {
         id,
@@ -587,6 +644,10 @@ async fn freeze_attempt(
         redraw_of: replacing.as_ref().map(|r| r.draw_id),
         redraw_reason: replacing.as_ref().map(|r| r.reason.to_string()),
         approved_by: replacing.as_ref().map(|r| r.approver.to_string()),
+        unit_count: counts.0,
+        officer_count: counts.1,
+        conflict_count: counts.2,
+        drawn_count: None,
     };
     if let Some(r) = &replacing {
         on_tx!(&mut tx, |c| sqlx::query(
@@ -653,7 +714,7 @@ pub async fn redraw(
     if !may_approve {
         return Ok(Err(Refusal::RedrawNeedsApprover));
     }
-    let Some(latest) = latest_draw(db, plan.id).await? else {
+    let Some(latest) = latest_head(db, plan.id).await? else {
         return Ok(Err(Refusal::NothingToRedraw));
     };
     if latest.output.is_none() {
@@ -678,7 +739,16 @@ pub async fn redraw(
 
 /// All attempts of a plan, first to last.
 pub async fn attempts(db: &Db, plan_id: i64) -> Result<Vec<DrawRecord>> {
-    let sql = format!("SELECT {DRAW_COLUMNS} FROM draw_record WHERE plan_id = $1 ORDER BY attempt");
+    attempts_with(db, plan_id, DRAW_COLUMNS).await
+}
+
+/// Every attempt of a plan, oldest first, as heads ([`latest_head`]).
+pub async fn attempt_heads(db: &Db, plan_id: i64) -> Result<Vec<DrawRecord>> {
+    attempts_with(db, plan_id, HEAD_COLUMNS).await
+}
+
+async fn attempts_with(db: &Db, plan_id: i64, columns: &str) -> Result<Vec<DrawRecord>> {
+    let sql = format!("SELECT {columns} FROM draw_record WHERE plan_id = $1 ORDER BY attempt");
     Ok(on_db!(db, |p| sqlx::query_as(&sql)
         .bind(plan_id)
         .fetch_all(p)
@@ -780,7 +850,8 @@ pub async fn seed(
     if witnesses.is_empty() {
         return Ok(Err(Refusal::NoWitness));
     }
-    let Some(record) = latest_draw(db, plan.id).await? else {
+    // The seed needs the record's state and freeze time, not its input.
+    let Some(record) = latest_head(db, plan.id).await? else {
         return Ok(Err(Refusal::NotFrozen));
     };
     let at = crate::now();
@@ -881,7 +952,7 @@ pub async fn execute(
     let mut tx = db.begin().await?;
     let won = on_tx!(&mut tx, |c| {
         sqlx::query(
-        "UPDATE draw_record SET output = $1, result_sha256 = $2, executed_at = $3, executed_by = $4 \
+        "UPDATE draw_record SET output = $1, result_sha256 = $2, executed_at = $3, executed_by = $4, drawn_count = $6 \
          WHERE id = $5 AND output IS NULL"
     )
     .bind(&output_json)
@@ -889,6 +960,7 @@ pub async fn execute(
     .bind(at)
     .bind(actor)
     .bind(record.id)
+    .bind(output.count as i64)
     .execute(&mut *c)
     .await?
     .rows_affected()
@@ -897,7 +969,7 @@ pub async fn execute(
         drop(tx);
         return Ok(draw_by_id(db, record.id).await?.ok_or(Refusal::NotFrozen));
     }
-    let tasks = dispatch_order(&mut tx, &output.selected).await?;
+    let tasks = dispatch_order(&mut tx, record.id, &input, &output.selected).await?;
     insert_tasks(&mut tx, &record, plan.agency_id, due, at, &tasks).await?;
     audit::append(
         &mut tx,
@@ -909,15 +981,30 @@ pub async fn execute(
     )
     .await?;
     tx.commit().await?;
+    // PostgreSQL plans the draw's task pages and the officers' task lists from its statistics,
+    // which autovacuum renews only a while after a province's quarter of a million new tasks:
+    // until then a page of the draw's tasks took 0.4 s instead of 0.3 ms. The draw stands
+    // whether this succeeds or not.
+    if let Db::Pg(p) = db {
+        if output.count >= ANALYZE_AFTER_TASKS {
+            if let Err(e) = sqlx::query("ANALYZE task, officer_tasks").execute(p).await {
+                tracing::warn!(error = %e, "statistics of the task tables not renewed after a draw");
+            }
+        }
+    }
     let record = DrawRecord {
         output: Some(output_json),
         result_sha256: Some(output.result_sha256),
         executed_at: Some(at),
         executed_by: Some(actor.to_string()),
+        drawn_count: Some(output.count as i64),
         ..record
     };
     Ok(Ok(record))
 }
+
+/// Tasks of a draw after which PostgreSQL's statistics of the task tables are renewed at once.
+const ANALYZE_AFTER_TASKS: u64 = 10_000;
 
 /// Rows a statement of [`dispatch_order`] and [`insert_tasks`] takes, as one JSON array read by
 /// the database itself (a province's draw dispatches hundreds of thousands of tasks; three
@@ -926,11 +1013,60 @@ const TASK_ROWS_PER_STATEMENT: usize = 50_000;
 
 /// The drawn units' firm ids with their teams (as JSON), in firm-id order: the order tasks are
 /// stored in, so that the task indexes (by firm, by draw and firm) grow at their end instead of
-/// at a random place per task. The credit codes are looked up in their own index's order.
+/// at a random place per task. The ids are the ones frozen with the input (`draw_input.unit_ids`,
+/// in the population's order); a record frozen before they were kept has its credit codes
+/// looked up, in their own index's order.
 async fn dispatch_order(
     tx: &mut crate::Tx,
+    draw_id: i64,
+    input: &DrawInput,
     selected: &[spotcheck_draw::Assignment],
 ) -> Result<Vec<(i64, String)>> {
+    let frozen: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT unit_ids FROM draw_input WHERE draw_id = $1"
+    )
+    .bind(draw_id)
+    .fetch_optional(&mut *c)
+    .await?)
+    .flatten();
+    let ids: std::collections::HashMap<&str, i64> = match frozen {
+        Some(text) => {
+            let ids: Vec<i64> = parse(&text)?;
+            if ids.len() != input.population.len() {
+                return Err(StoreError::Invalid(format!(
+                    "draw {draw_id}: {} firm ids frozen for {} units",
+                    ids.len(),
+                    input.population.len()
+                )));
+            }
+            input
+                .population
+                .iter()
+                .map(|u| u.id.as_str())
+                .zip(ids)
+                .collect()
+        }
+        None => lookup_ids(tx, selected).await?,
+    };
+    let mut tasks = selected
+        .iter()
+        .map(|a| match ids.get(a.unit.as_str()) {
+            Some(id) => Ok((*id, json(&a.officers)?)),
+            None => Err(StoreError::Invalid(format!(
+                "the drawn unit {} is not on the firm list",
+                a.unit
+            ))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    tasks.sort_unstable_by_key(|(id, _)| *id);
+    Ok(tasks)
+}
+
+/// The firm ids of the drawn units' credit codes, looked up in the codes' index order.
+async fn lookup_ids<'a>(
+    tx: &mut crate::Tx,
+    selected: &'a [spotcheck_draw::Assignment],
+) -> Result<std::collections::HashMap<&'a str, i64>> {
     let mut codes: Vec<&str> = selected.iter().map(|a| a.unit.as_str()).collect();
     codes.sort_unstable();
     let mut ids = std::collections::HashMap::with_capacity(selected.len());
@@ -955,23 +1091,17 @@ async fn dispatch_order(
             .fetch_all(&mut **c)
             .await?,
         };
-        ids.extend(rows);
+        for (code, id) in rows {
+            if let Ok(at) = codes.binary_search(&code.as_str()) {
+                ids.insert(codes[at], id);
+            }
+        }
     }
-    let mut tasks = selected
-        .iter()
-        .map(|a| match ids.get(&a.unit) {
-            Some(id) => Ok((*id, json(&a.officers)?)),
-            None => Err(StoreError::Invalid(format!(
-                "the drawn unit {} is not on the firm list",
-                a.unit
-            ))),
-        })
-        .collect::<Result<Vec<_>>>()?;
-    tasks.sort_unstable_by_key(|(id, _)| *id);
-    Ok(tasks)
+    Ok(ids)
 }
 
-/// Stores one dispatched task per `(firm id, team)` of `tasks`, in that order.
+/// Stores one dispatched task per `(firm id, team)` of `tasks` (in firm-id order), and each
+/// officer's list of the draw's tasks (`officer_tasks`, read by [`crate::tasks::for_officer`]).
 async fn insert_tasks(
     tx: &mut crate::Tx,
     record: &DrawRecord,
@@ -980,35 +1110,93 @@ async fn insert_tasks(
     at: DateTime<Utc>,
     tasks: &[(i64, String)],
 ) -> Result<()> {
-    let sql = match tx.backend() {
-        crate::Backend::Sqlite => {
-            "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
-             SELECT $1, $2, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), $3, 'dispatched', $4 \
-             FROM json_each($5) j ORDER BY j.key"
-        }
-        crate::Backend::Postgres => {
-            "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at) \
-             SELECT $1, $2, (j.value->>0)::bigint, j.value->>1, $3, 'dispatched', $4 \
-             FROM json_array_elements($5::json) WITH ORDINALITY AS j(value, n) ORDER BY j.n"
-        }
-    };
-    for chunk in tasks.chunks(TASK_ROWS_PER_STATEMENT) {
-        let rows = json(&chunk)?;
-        let inserted = on_tx!(tx, |c| sqlx::query(sql)
-            .bind(record.id)
-            .bind(agency_id)
-            .bind(due)
-            .bind(at)
-            .bind(&rows)
-            .execute(&mut *c)
-            .await?
-            .rows_affected());
-        if inserted != chunk.len() as u64 {
-            return Err(StoreError::Invalid(format!(
+    const COLUMNS: &str =
+        "INSERT INTO task (draw_id, agency_id, firm_id, officers, due_on, status, created_at)";
+    let stored = |inserted: u64, chunk: &[(i64, String)]| {
+        if inserted == chunk.len() as u64 {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(format!(
                 "draw {}: {inserted} tasks stored for {} drawn units",
                 record.id,
                 chunk.len()
-            )));
+            )))
+        }
+    };
+    match tx {
+        crate::Tx::Sqlite(c) => {
+            let sql = format!(
+                "{COLUMNS} SELECT $1, $2, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), $3, 'dispatched', $4 \
+                 FROM json_each($5) j ORDER BY j.key"
+            );
+            for chunk in tasks.chunks(TASK_ROWS_PER_STATEMENT) {
+                let inserted = sqlx::query(&sql)
+                    .bind(record.id)
+                    .bind(agency_id)
+                    .bind(due)
+                    .bind(at)
+                    .bind(json(&chunk)?)
+                    .execute(&mut **c)
+                    .await?
+                    .rows_affected();
+                stored(inserted, chunk)?;
+            }
+            // Grouped by SQLite from the stored tasks: its driver hands over the rows of a
+            // RETURNING clause one at a time (seconds for a province's draw).
+            sqlx::query(
+                "INSERT INTO officer_tasks (certificate_no, draw_id, task_ids) \
+                 SELECT j.value, t.draw_id, json_group_array(t.id) FROM task t, json_each(t.officers) j \
+                 WHERE t.draw_id = $1 GROUP BY j.value, t.draw_id",
+            )
+            .bind(record.id)
+            .execute(&mut **c)
+            .await?;
+        }
+        crate::Tx::Pg(c) => {
+            let sql = format!(
+                "{COLUMNS} SELECT $1, $2, (j.value->>0)::bigint, j.value->>1, $3, 'dispatched', $4 \
+                 FROM json_array_elements($5::json) WITH ORDINALITY AS j(value, n) ORDER BY j.n \
+                 RETURNING id, firm_id"
+            );
+            // Grouped here from the ids the inserts return (reading the tasks back and
+            // grouping them in the database took 0.55 s of a province's draw).
+            let mut by_officer: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+            for chunk in tasks.chunks(TASK_ROWS_PER_STATEMENT) {
+                let ids: Vec<(i64, i64)> = sqlx::query_as(&sql)
+                    .bind(record.id)
+                    .bind(agency_id)
+                    .bind(due)
+                    .bind(at)
+                    .bind(json(&chunk)?)
+                    .fetch_all(&mut **c)
+                    .await?;
+                stored(ids.len() as u64, chunk)?;
+                for (task_id, firm_id) in ids {
+                    let at = chunk
+                        .binary_search_by_key(&firm_id, |(firm, _)| *firm)
+                        .map_err(|_| {
+                            StoreError::Invalid(format!(
+                                "draw {}: a task stored for firm {firm_id}, not drawn",
+                                record.id
+                            ))
+                        })?;
+                    let team: Vec<String> = parse(&chunk[at].1)?;
+                    for officer in team {
+                        by_officer.entry(officer).or_default().push(task_id);
+                    }
+                }
+            }
+            for ids in by_officer.values_mut() {
+                ids.sort_unstable();
+            }
+            sqlx::query(
+                "INSERT INTO officer_tasks (certificate_no, draw_id, task_ids) \
+                 SELECT j.key, $1, j.value::text FROM json_each($2::json) AS j",
+            )
+            .bind(record.id)
+            .bind(json(&by_officer)?)
+            .execute(&mut **c)
+            .await?;
         }
     }
     Ok(())
@@ -1137,19 +1325,16 @@ pub async fn plan_states(
 
 /// The figures of the executed draw of a plan: (units, officers, drawn).
 async fn drawn_figures(db: &Db, plan: &Plan) -> Result<Option<(u64, u64, u64)>> {
-    let Some(record) = latest_draw(db, plan.id).await? else {
+    let Some(record) = latest_head(db, plan.id).await? else {
         return Ok(None);
     };
-    let Some(output) = record.output.as_deref() else {
-        return Ok(None);
-    };
-    let input: DrawInput = parse(&record.input)?;
-    let output: DrawOutput = parse(output)?;
-    Ok(Some((
-        input.population.len() as u64,
-        input.officers.len() as u64,
-        output.count,
-    )))
+    Ok(record.drawn_count.map(|drawn| {
+        (
+            record.unit_count as u64,
+            record.officer_count as u64,
+            drawn as u64,
+        )
+    }))
 }
 
 fn percent_of(n: u64, percent: u32) -> u64 {

@@ -82,8 +82,15 @@ fn queries(
     push(
         "tasks of an officer",
         (
-            crate::tasks::OFFICER_TASKS_SQL.to_string(),
+            crate::tasks::officer_tasks_sql(backend).to_string(),
             vec![Arg::Text("65010220190001".into())],
+        ),
+    );
+    push(
+        "tasks of a draw",
+        (
+            crate::tasks::draw_tasks_sql(),
+            vec![Arg::Int(1), Arg::Int(0), Arg::Int(51)],
         ),
     );
     push(

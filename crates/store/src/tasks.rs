@@ -20,16 +20,29 @@ pub struct TaskView {
     pub officers: String,
 }
 
-/// The statement of [`for_officer`]: `$1` the certificate number. The teams are read through
-/// `task_officer` (kept by triggers on `task`), an index on the certificate number.
-pub(crate) const OFFICER_TASKS_SQL: &str = "SELECT t.id, t.due_on, t.status, f.credit_code, f.name AS firm_name, f.address, f.lon, f.lat, t.officers \
-     FROM task_officer o JOIN task t ON t.id = o.task_id JOIN firm f ON f.id = t.firm_id \
-     WHERE o.certificate_no = $1 ORDER BY t.due_on, t.id";
+/// The statement of [`for_officer`]: `$1` the certificate number. The tasks are found through
+/// `officer_tasks` (an officer's task ids per draw, by certificate number).
+pub(crate) fn officer_tasks_sql(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => {
+            "SELECT t.id, t.due_on, t.status, f.credit_code, f.name AS firm_name, f.address, f.lon, f.lat, t.officers \
+             FROM officer_tasks o, json_each(o.task_ids) j JOIN task t ON t.id = j.value JOIN firm f ON f.id = t.firm_id \
+             WHERE o.certificate_no = $1 ORDER BY t.due_on, t.id"
+        }
+        crate::Backend::Postgres => {
+            "SELECT t.id, t.due_on, t.status, f.credit_code, f.name AS firm_name, f.address, f.lon, f.lat, t.officers \
+             FROM officer_tasks o CROSS JOIN LATERAL json_array_elements_text(o.task_ids::json) AS j(id) \
+             JOIN task t ON t.id = j.id::bigint JOIN firm f ON f.id = t.firm_id \
+             WHERE o.certificate_no = $1 ORDER BY t.due_on, t.id"
+        }
+    }
+}
 
 /// The tasks of the officer with `certificate_no`, soonest due first.
 pub async fn for_officer(db: &Db, certificate_no: &str) -> Result<Vec<TaskView>> {
+    let sql = officer_tasks_sql(db.backend());
     Ok(on_db!(db, |p| {
-        sqlx::query_as(OFFICER_TASKS_SQL)
+        sqlx::query_as(sql)
             .bind(certificate_no)
             .fetch_all(p)
             .await?
@@ -307,11 +320,44 @@ pub async fn officer_names(db: &Db, certificates: &[String]) -> Result<Vec<(Stri
     Ok(out)
 }
 
-/// The tasks a draw dispatched, in the order the draw listed them (by task id).
+/// The statement of [`page_of_draw`]: `$1` the draw, `$2` the firm id the page follows, `$3` the
+/// rows to read. Keyset pagination on the index of draw and firm: a province's draw dispatches
+/// a quarter of a million tasks.
+pub(crate) fn draw_tasks_sql() -> String {
+    format!("{TASK_ROW} WHERE t.draw_id = $1 AND t.firm_id > $2 ORDER BY t.firm_id LIMIT $3")
+}
+
+/// Every task a draw dispatched, by task id (a city's draw; a province's is read a page at a
+/// time with [`page_of_draw`]).
 pub async fn of_draw(db: &Db, draw_id: i64) -> Result<Vec<TaskRow>> {
     let sql = format!("{TASK_ROW} WHERE t.draw_id = $1 ORDER BY t.id");
     Ok(on_db!(db, |p| sqlx::query_as(&sql)
         .bind(draw_id)
         .fetch_all(p)
         .await?))
+}
+
+/// A page of at most `limit` tasks a draw dispatched, in firm order, after the firm
+/// `after_firm` (the page's `next_after` is the firm id the next page follows).
+pub async fn page_of_draw(
+    db: &Db,
+    draw_id: i64,
+    after_firm: Option<i64>,
+    limit: i64,
+) -> Result<crate::firms::Page<TaskRow>> {
+    let limit = limit.clamp(1, 500);
+    let sql = draw_tasks_sql();
+    let mut items: Vec<TaskRow> = on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(draw_id)
+        .bind(after_firm.unwrap_or(0))
+        .bind(limit + 1)
+        .fetch_all(p)
+        .await?);
+    let next_after = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|t| t.firm_id)
+    } else {
+        None
+    };
+    Ok(crate::firms::Page { items, next_after })
 }

@@ -42,7 +42,7 @@ pub async fn plan(db: &Db, command: &PlanCommand) -> anyhow::Result<ExitCode> {
         PlanCommand::List { agency: code } => {
             let path = super::path_of(db, code.as_deref()).await?;
             for p in draws::plans(db, &path).await? {
-                let state = match draws::latest_draw(db, p.id).await? {
+                let state = match draws::latest_head(db, p.id).await? {
                     None => "open".to_string(),
                     Some(d) if d.output.is_some() => {
                         format!("drawn {}", d.result_sha256.unwrap_or_default())

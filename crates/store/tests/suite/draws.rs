@@ -4,7 +4,7 @@
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::draws::{self, PlanKind, PlanParams, Refusal};
 use spotcheck_store::testing::{self, all_backends};
-use spotcheck_store::{agency, audit, on_db};
+use spotcheck_store::{agency, audit, on_db, tasks};
 
 const DICE: &str = "dice:38172645091827364510";
 
@@ -122,6 +122,52 @@ async fn a_key_draw_goes_from_freeze_to_dispatch_and_its_record_verifies() {
             output.count as i64,
             "one task per drawn unit"
         );
+        // The plan page's figures and task pages come without the input.
+        let head = draws::latest_head(&t.db, plan.id).await.unwrap().unwrap();
+        assert_eq!(
+            (head.unit_count, head.officer_count, head.conflict_count),
+            (
+                n as i64,
+                input.officers.len() as i64,
+                input.conflicts.len() as i64
+            )
+        );
+        assert_eq!(head.drawn_count, Some(output.count as i64));
+        assert_eq!(head.result_sha256, a.result_sha256);
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let page = tasks::page_of_draw(&t.db, a.id, after, 7).await.unwrap();
+            assert!(page.items.len() <= 7);
+            paged.extend(page.items.iter().map(|t| t.credit_code.clone()));
+            match page.next_after {
+                Some(firm) => after = Some(firm),
+                None => break,
+            }
+        }
+        let mut drawn: Vec<String> = output.selected.iter().map(|s| s.unit.clone()).collect();
+        drawn.sort();
+        paged.sort();
+        assert_eq!(paged, drawn, "every drawn unit's task once, page by page");
+        // Each officer's own list ("my tasks") holds exactly the tasks whose team names them.
+        let dispatched = tasks::of_draw(&t.db, a.id).await.unwrap();
+        for officer in &input.officers {
+            let mut expected: Vec<i64> = dispatched
+                .iter()
+                .filter(|t| t.officers.contains(&format!("\"{}\"", officer.id)))
+                .map(|t| t.id)
+                .collect();
+            expected.sort();
+            let mine: Vec<i64> = tasks::for_officer(&t.db, &officer.id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|v| v.id)
+                .collect();
+            let mut sorted = mine.clone();
+            sorted.sort();
+            assert_eq!(sorted, expected, "{}'s tasks", officer.id);
+        }
         assert_eq!(
             draws::freeze(&t.db, "x", &plan, &tianshan, today)
                 .await
@@ -327,6 +373,76 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             audit::verify(&t.db).await.unwrap(),
             audit::ChainCheck::Intact { .. }
         ));
+    }
+}
+
+#[tokio::test]
+async fn the_tasks_go_to_the_frozen_firms_and_a_record_frozen_without_their_ids_looks_them_up() {
+    for t in all_backends().await {
+        testing::with_demo(&t.db).await;
+        let rules = RulesConfig::default();
+        let today = "2026-03-20".parse().unwrap();
+        // Two districts' draws: one as frozen now (firm ids kept beside the input), one as a
+        // record frozen before they were kept.
+        let mut dispatched = Vec::new();
+        for (code, forget_ids) in [("650102", false), ("650109", true)] {
+            let district = agency::by_code(&t.db, code).await.unwrap().unwrap();
+            let plan = draws::create_plan(
+                &t.db,
+                "test",
+                &district,
+                PlanKind::Key,
+                "2026Q1",
+                &rules,
+                &PlanParams::default(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+            let frozen = draws::freeze(&t.db, "test", &plan, &district, today)
+                .await
+                .unwrap()
+                .unwrap();
+            if forget_ids {
+                on_db!(&t.db, |p| sqlx::query(
+                    "UPDATE draw_input SET unit_ids = NULL WHERE draw_id = $1"
+                )
+                .bind(frozen.id)
+                .execute(p)
+                .await
+                .unwrap()
+                .rows_affected());
+            }
+            draws::seed(&t.db, "test", &plan, DICE, &["王芳".into()])
+                .await
+                .unwrap()
+                .unwrap();
+            let done = draws::execute(&t.db, "test", &plan).await.unwrap().unwrap();
+            dispatched.push(done);
+        }
+        for done in &dispatched {
+            let output: spotcheck_draw::DrawOutput =
+                serde_json::from_str(done.output.as_deref().unwrap()).unwrap();
+            let mut drawn: Vec<(String, String)> = output
+                .selected
+                .iter()
+                .map(|s| (s.unit.clone(), serde_json::to_string(&s.officers).unwrap()))
+                .collect();
+            let mut stored: Vec<(String, String)> = tasks::of_draw(&t.db, done.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| (t.credit_code, t.officers))
+                .collect();
+            drawn.sort();
+            stored.sort();
+            assert!(!drawn.is_empty());
+            assert_eq!(
+                stored, drawn,
+                "{}: each drawn unit's firm, with its team",
+                done.label
+            );
+        }
     }
 }
 

@@ -411,6 +411,16 @@ async fn a_task_changes_hands_only_with_a_reason_and_to_an_officer_drawn_at_rand
                 .any(|v| v.id == task_id),
             "the replacement finds the task among their own"
         );
+        for teammate in &first.officers[1..] {
+            assert!(
+                tasks::for_officer(&t.db, teammate)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .any(|v| v.id == task_id),
+                "the rest of the team keeps it"
+            );
+        }
         assert_eq!(tasks::reassignments(&t.db, task_id).await.unwrap().len(), 1);
         let events = audit::recent(&t.db, None, 5).await.unwrap();
         assert!(events.iter().any(|e| e.action == "task.reassign"));

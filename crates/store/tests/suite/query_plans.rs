@@ -1,6 +1,6 @@
 //! Every list query that grows with the province can be answered from an index: the firm pages
-//! and searches, a register page, an officer's tasks and the audit log, as each backend's planner
-//! plans them. `spotcheck bench scale` prints the same plans at a million firms.
+//! and searches, a register page, an officer's tasks, a draw's tasks and the audit log, as each
+//! backend's planner plans them. `spotcheck bench scale` prints the same plans at a million firms.
 
 use spotcheck_store::explain;
 use spotcheck_store::tasks;
@@ -28,6 +28,7 @@ async fn every_list_query_can_be_answered_from_an_index() {
                 "firms by credit-code prefix",
                 "register page (officers)",
                 "tasks of an officer",
+                "tasks of a draw",
                 "audit log page"
             ]
         );

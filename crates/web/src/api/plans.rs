@@ -75,7 +75,7 @@ impl From<DrawRecord> for DrawSummary {
 }
 
 async fn view(state: &AppState, plan: Plan) -> Result<PlanView, AppError> {
-    let draw = draws::latest_draw(&state.db, plan.id)
+    let draw = draws::latest_head(&state.db, plan.id)
         .await?
         .map(Into::into);
     Ok(PlanView { plan, draw })

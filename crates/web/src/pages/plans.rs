@@ -4,7 +4,7 @@
 //! disclosure: only the agency's own users see them).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::{Extension, Form};
 use chrono::NaiveDate;
@@ -70,7 +70,7 @@ async fn plans_page(
     let visible = visible_agencies(state, user).await?;
     let mut rows = Vec::new();
     for p in draws::plans(&state.db, user.scope_path()).await? {
-        let latest = draws::latest_draw(&state.db, p.id).await?;
+        let latest = draws::latest_head(&state.db, p.id).await?;
         let key = state_key(latest.as_ref());
         rows.push(PlanRow {
             agency: visible
@@ -198,10 +198,9 @@ struct PlanPage {
     kind_key: String,
     state_key: &'static str,
     draw: Option<DrawRecord>,
-    units: usize,
-    officers: usize,
-    conflicts: usize,
+    /// One page of the drawn units' tasks ([`DRAWN_PAGE`]), and the link to the next.
     drawn: Vec<Drawn>,
+    next_href: Option<String>,
     can_run: bool,
     message: Option<String>,
     /// Earlier attempts this plan's draw replaced, oldest first.
@@ -227,30 +226,31 @@ pub(crate) async fn plan_in_scope(
     Ok((plan, owner))
 }
 
+/// Drawn units listed on a page of the plan: a province's draw has a quarter of a million.
+const DRAWN_PAGE: i64 = 100;
+
 async fn plan_page(
     state: &AppState,
     user: &CurrentUser,
     lang: Lang,
     id: i64,
+    after_firm: Option<i64>,
     message: Option<String>,
 ) -> Result<Response, AppError> {
     let (plan, owner) = plan_in_scope(state, user, id).await?;
-    let mut attempts = draws::attempts(&state.db, plan.id).await?;
+    // The records' heads: their state, hashes and counts without the frozen input.
+    let mut attempts = draws::attempt_heads(&state.db, plan.id).await?;
     let draw = attempts.pop();
     let replaced = attempts;
-    let (mut units, mut officers, mut conflicts) = (0, 0, 0);
-    if let Some(d) = &draw {
-        if let Ok(input) = serde_json::from_str::<spotcheck_draw::DrawInput>(&d.input) {
-            (units, officers, conflicts) = (
-                input.population.len(),
-                input.officers.len(),
-                input.conflicts.len(),
-            );
-        }
-    }
     let mut drawn = Vec::new();
+    let mut next_href = None;
     if let Some(d) = draw.as_ref().filter(|d| d.output.is_some()) {
-        for t in spotcheck_store::tasks::of_draw(&state.db, d.id).await? {
+        let page =
+            spotcheck_store::tasks::page_of_draw(&state.db, d.id, after_firm, DRAWN_PAGE).await?;
+        next_href = page
+            .next_after
+            .map(|after| format!("/plans/{id}?after={after}#drawn"));
+        for t in page.items {
             let team: Vec<String> = serde_json::from_str(&t.officers).unwrap_or_default();
             drawn.push(Drawn {
                 task_id: t.id,
@@ -275,10 +275,8 @@ async fn plan_page(
             can_run: user.role.may(Permission::RunDraws) && user.can_see(&owner),
             plan,
             draw,
-            units,
-            officers,
-            conflicts,
             drawn,
+            next_href,
             message,
             drand_rounds,
             replaced,
@@ -287,14 +285,21 @@ async fn plan_page(
     )
 }
 
+#[derive(Deserialize)]
+pub struct PlanQuery {
+    /// The firm id the page of drawn units follows.
+    after: Option<i64>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<PlanQuery>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewRegistry)?;
-    plan_page(&state, &user, lang, id, None).await
+    plan_page(&state, &user, lang, id, q.after, None).await
 }
 
 fn refusal_key(r: &Refusal) -> &'static str {
@@ -451,6 +456,7 @@ pub async fn step(
                 &user,
                 lang,
                 id,
+                None,
                 Some(refusal_message(lang, &refusal).1),
             )
             .await

@@ -2,6 +2,7 @@
 
 use crate::common::{csrf_of, TestApp};
 use spotcheck_store::demo::{self, DEMO_PASSWORD};
+use spotcheck_store::draws;
 use spotcheck_store::testing::{all_backends, sqlite};
 
 async fn demo_app(db: spotcheck_store::testing::TestDb) -> TestApp {
@@ -87,6 +88,28 @@ async fn a_district_admin_plans_freezes_seeds_and_draws() {
             drawn.contains("id=\"result-sha\"") && drawn.matches("<tr><td data-label").count() > 0,
             "the drawn firms and teams"
         );
+        // The count of all drawn units, and their tasks a hundred to a page, every one once.
+        let plan_id: i64 = plan.rsplit('/').next().unwrap().parse().unwrap();
+        let record = draws::latest_draw(&app.db, plan_id).await.unwrap().unwrap();
+        let n = draws::task_count(&app.db, record.id).await.unwrap();
+        assert!(drawn.contains(&format!("抽中单位数（每家一项任务）： {n}")));
+        let mut listed = 0;
+        let mut page = drawn;
+        loop {
+            let rows = page.matches("<tr><td data-label").count();
+            assert!(rows <= 100);
+            listed += rows;
+            let Some(href) = page.split("href=\"").find_map(|h| {
+                h.split('"')
+                    .next()
+                    .filter(|h| h.contains("?after="))
+                    .map(|h| h.replace("&amp;", "&"))
+            }) else {
+                break;
+            };
+            page = app.get_text(&c, &href).await.1;
+        }
+        assert_eq!(listed as i64, n);
 
         // Another district sees nothing of it; an officer cannot run a draw.
         let other = TestApp::client();
@@ -140,7 +163,7 @@ async fn an_officer_sees_the_tasks_dealt_to_them_soonest_first_with_a_map_link()
             .unwrap()
             .unwrap();
         let rules = spotcheck_core::rules::RulesConfig::default();
-        use spotcheck_store::draws::{self, PlanParams};
+        use spotcheck_store::draws::PlanParams;
         let plan = draws::create_plan(
             &app.db,
             "t",
