@@ -19,6 +19,13 @@ use crate::ALGORITHM;
 /// Validates first (see [`crate::validate()`]). Fails with [`DrawError::NotEnoughOfficers`] when a
 /// drawn unit cannot get `team_size` officers free of conflicts.
 pub fn draw(input: &DrawInput) -> Result<DrawOutput, DrawError> {
+    draw_on(input, Threads::Two).map(|(output, _)| output)
+}
+
+/// [`draw`], with the position in `input.population` of each drawn unit, in the order of
+/// `output.selected`: what a caller that keeps data beside the population (a firm id per unit)
+/// needs to find it without looking a million ids up by their text.
+pub fn draw_indexed(input: &DrawInput) -> Result<(DrawOutput, Vec<usize>), DrawError> {
     draw_on(input, Threads::Two)
 }
 
@@ -32,7 +39,10 @@ type Dealt = (Vec<Ticket>, Result<Vec<usize>, usize>);
 /// the officers and, if they and `team_size` are fine, draws the units and deals the teams. What
 /// the second part computed is used only once every check has passed, and the first failed check
 /// in document order is the one reported, so the outcome never depends on how the parts ran.
-pub(crate) fn draw_on(input: &DrawInput, threads: Threads) -> Result<DrawOutput, DrawError> {
+pub(crate) fn draw_on(
+    input: &DrawInput,
+    threads: Threads,
+) -> Result<(DrawOutput, Vec<usize>), DrawError> {
     check_head(input)?;
     let (population, (officers, dealt)) = threads.join(
         || {
@@ -61,8 +71,9 @@ pub(crate) fn draw_on(input: &DrawInput, threads: Threads) -> Result<DrawOutput,
             .get(k)
             .map_or_else(String::new, |u| input.population[u.index].id.clone()),
     })?;
+    let positions = selected.iter().map(|u| u.index).collect();
     let selected = assignments(input, &selected, &teams, threads);
-    Ok(DrawOutput {
+    let output = DrawOutput {
         algorithm: ALGORITHM.to_string(),
         population_sha256,
         officers_sha256: officers_lines.hash(&input.officers, officer_line),
@@ -71,7 +82,8 @@ pub(crate) fn draw_on(input: &DrawInput, threads: Threads) -> Result<DrawOutput,
         count: selected.len() as u64,
         result_sha256: result_sha256(&selected),
         selected,
-    })
+    };
+    Ok((output, positions))
 }
 
 fn select_and_deal(input: &DrawInput) -> Dealt {
@@ -162,7 +174,14 @@ mod tests {
         };
         let two = draw_on(&input, Threads::Two);
         assert_eq!(two, draw_on(&input, Threads::One));
-        assert_eq!(two.map(|o| o.count), Ok(21));
+        let (output, positions) = two.unwrap();
+        assert_eq!(output.count, 21);
+        assert_eq!(Ok(output.clone()), draw(&input));
+        // Each position names the drawn unit of the same place in the output.
+        assert_eq!(positions.len(), output.selected.len());
+        for (position, drawn) in positions.iter().zip(&output.selected) {
+            assert_eq!(input.population[*position].id, drawn.unit);
+        }
     }
 
     #[test]

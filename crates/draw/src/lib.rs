@@ -74,7 +74,7 @@ pub const ALGORITHM: &str = "spotcheck-draw/v1";
 pub use command::{
     run_command, verify_command, CommandOutcome, EXIT_BAD_INPUT, EXIT_DIFFERS, EXIT_OK,
 };
-pub use engine::draw;
+pub use engine::{draw, draw_indexed};
 pub use error::DrawError;
 pub use hashing::{
     conflicts_sha256, deck_key, officers_sha256, population_sha256, result_sha256, seed, ticket,

@@ -938,8 +938,8 @@ pub async fn execute(
     let Some(input) = full_input(&record)? else {
         return Ok(Err(Refusal::NotSeeded));
     };
-    let output: DrawOutput = match spotcheck_draw::draw(&input) {
-        Ok(o) => o,
+    let (output, positions): (DrawOutput, Vec<usize>) = match spotcheck_draw::draw_indexed(&input) {
+        Ok(drawn) => drawn,
         Err(e) => return Ok(Err(Refusal::Engine(e.to_string()))),
     };
     let due = match PlanKind::parse(&plan.kind) {
@@ -969,7 +969,7 @@ pub async fn execute(
         drop(tx);
         return Ok(draw_by_id(db, record.id).await?.ok_or(Refusal::NotFrozen));
     }
-    let tasks = dispatch_order(&mut tx, record.id, &input, &output.selected).await?;
+    let tasks = dispatch_order(&mut tx, record.id, &input, &output.selected, &positions).await?;
     insert_tasks(&mut tx, &record, plan.agency_id, due, at, &tasks).await?;
     audit::append(
         &mut tx,
@@ -1014,13 +1014,14 @@ const TASK_ROWS_PER_STATEMENT: usize = 50_000;
 /// The drawn units' firm ids with their teams (as JSON), in firm-id order: the order tasks are
 /// stored in, so that the task indexes (by firm, by draw and firm) grow at their end instead of
 /// at a random place per task. The ids are the ones frozen with the input (`draw_input.unit_ids`,
-/// in the population's order); a record frozen before they were kept has its credit codes
-/// looked up, in their own index's order.
+/// in the population's order), taken at the drawn units' `positions` in it; a record frozen
+/// before they were kept has its credit codes looked up, in their own index's order.
 async fn dispatch_order(
     tx: &mut crate::Tx,
     draw_id: i64,
     input: &DrawInput,
     selected: &[spotcheck_draw::Assignment],
+    positions: &[usize],
 ) -> Result<Vec<(i64, String)>> {
     let frozen: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
         "SELECT unit_ids FROM draw_input WHERE draw_id = $1"
@@ -1029,34 +1030,44 @@ async fn dispatch_order(
     .fetch_optional(&mut *c)
     .await?)
     .flatten();
-    let ids: std::collections::HashMap<&str, i64> = match frozen {
+    let ids: Vec<i64> = match frozen {
         Some(text) => {
-            let ids: Vec<i64> = parse(&text)?;
-            if ids.len() != input.population.len() {
+            let frozen: Vec<i64> = parse(&text)?;
+            if frozen.len() != input.population.len() || positions.len() != selected.len() {
                 return Err(StoreError::Invalid(format!(
                     "draw {draw_id}: {} firm ids frozen for {} units",
-                    ids.len(),
+                    frozen.len(),
                     input.population.len()
                 )));
             }
-            input
-                .population
+            positions
                 .iter()
-                .map(|u| u.id.as_str())
-                .zip(ids)
-                .collect()
+                .map(|&at| {
+                    frozen.get(at).copied().ok_or_else(|| {
+                        StoreError::Invalid(format!("draw {draw_id}: no unit at {at}"))
+                    })
+                })
+                .collect::<Result<_>>()?
         }
-        None => lookup_ids(tx, selected).await?,
+        None => {
+            let found = lookup_ids(tx, selected).await?;
+            selected
+                .iter()
+                .map(|a| {
+                    found.get(a.unit.as_str()).copied().ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "the drawn unit {} is not on the firm list",
+                            a.unit
+                        ))
+                    })
+                })
+                .collect::<Result<_>>()?
+        }
     };
-    let mut tasks = selected
-        .iter()
-        .map(|a| match ids.get(a.unit.as_str()) {
-            Some(id) => Ok((*id, json(&a.officers)?)),
-            None => Err(StoreError::Invalid(format!(
-                "the drawn unit {} is not on the firm list",
-                a.unit
-            ))),
-        })
+    let mut tasks = ids
+        .into_iter()
+        .zip(selected)
+        .map(|(id, a)| Ok((id, json(&a.officers)?)))
         .collect::<Result<Vec<_>>>()?;
     tasks.sort_unstable_by_key(|(id, _)| *id);
     Ok(tasks)
