@@ -830,7 +830,8 @@ pub fn drand_round_time(randomness: &str) -> Option<std::result::Result<DateTime
 }
 
 /// Records the public randomness and its witnesses (step 2). It can only follow the freeze, whose
-/// hashes were recorded first; it is entered once.
+/// hashes were recorded first; it is entered once. The record returned is the seeded record's head
+/// ([`latest_head`]): its `input` is left empty (read it with [`latest_draw`]).
 pub async fn seed(
     db: &Db,
     actor: &str,

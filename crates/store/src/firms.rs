@@ -178,7 +178,11 @@ pub(crate) fn search_sql(backend: Backend, q: &FirmQuery, plan: TextPlan) -> (St
             if backend == Backend::Postgres && !has_trigrams(text) {
                 // No trigram to look up: a condition no index answers, so that the planner (even
                 // with a generic plan for any text) walks the firms in page order.
-                args.push(Arg::Text(text.to_lowercase()));
+                args.push(Arg::Text(if caseless(text) {
+                    text.to_string()
+                } else {
+                    text.to_lowercase()
+                }));
                 let n = args.len();
                 clauses.push(if caseless(text) {
                     format!("(strpos(f.name, ${n}) > 0 OR strpos(f.address, ${n}) > 0)")

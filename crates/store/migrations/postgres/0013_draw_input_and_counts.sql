@@ -23,11 +23,14 @@ ALTER TABLE draw_record DROP COLUMN input;
 
 -- The input and the result are compressed with lz4 where the server has it (PostgreSQL's
 -- default, pglz, took 1.1 s of a province's freeze to compress its 55 MB input; lz4 about
--- 0.15 s). A server built without lz4 keeps pglz.
+-- 0.15 s). A server built without lz4, or older than PostgreSQL 14 (no SET COMPRESSION),
+-- keeps pglz.
 DO $$
 BEGIN
-    ALTER TABLE draw_input ALTER COLUMN input SET COMPRESSION lz4;
-    ALTER TABLE draw_record ALTER COLUMN output SET COMPRESSION lz4;
+    IF current_setting('server_version_num')::int >= 140000 THEN
+        EXECUTE 'ALTER TABLE draw_input ALTER COLUMN input SET COMPRESSION lz4';
+        EXECUTE 'ALTER TABLE draw_record ALTER COLUMN output SET COMPRESSION lz4';
+    END IF;
 EXCEPTION WHEN feature_not_supported THEN
     NULL;
 END $$;

@@ -22,9 +22,24 @@ DROP FUNCTION task_officer_deleted();
 DROP TABLE task_officer;
 
 -- A task's team changed (a reassignment) or the task went: its id leaves the lists of its old
--- officers and joins those of its new ones. Row by row: a team changes one task at a time.
+-- officers and joins those of its new ones. Row by row: a team changes one task at a time. The
+-- rows of both teams are locked first, in certificate order, so that two reassignments that
+-- swap officers between their tasks wait for each other instead of deadlocking.
 CREATE FUNCTION officer_tasks_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    new_team TEXT := '[]';
 BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        new_team := NEW.officers;
+    END IF;
+    PERFORM 1 FROM officer_tasks o
+        WHERE o.draw_id = OLD.draw_id
+          AND o.certificate_no IN (
+              SELECT json_array_elements_text(OLD.officers::json)
+              UNION
+              SELECT json_array_elements_text(new_team::json))
+        ORDER BY o.certificate_no
+        FOR UPDATE;
     UPDATE officer_tasks o SET task_ids = (
             SELECT COALESCE(json_agg(j.id::bigint), '[]'::json)::text
             FROM json_array_elements_text(o.task_ids::json) AS j(id) WHERE j.id::bigint <> OLD.id)
