@@ -620,3 +620,59 @@ async fn the_compliance_page_and_a_conflict_declaration_in_the_browser_s_shoes()
         .unwrap()
         .contains("没有该统一社会信用代码的企业"));
 }
+
+#[tokio::test]
+async fn a_citys_draw_lists_its_tasks_a_hundred_to_a_page_every_one_once() {
+    for db in all_backends().await {
+        let app = demo_app(db).await;
+        // The whole city's key units in the last quarter: every one not inspected this year.
+        let city = spotcheck_store::agency::by_code(&app.db, "650100")
+            .await
+            .unwrap()
+            .unwrap();
+        let record = spotcheck_store::testing::drawn(
+            &app.db,
+            &city,
+            draws::PlanKind::Key,
+            "2026Q4",
+            "2026-12-20".parse().unwrap(),
+            "dice:38172645091827364510",
+        )
+        .await;
+        let n = draws::task_count(&app.db, record.id).await.unwrap();
+        assert!(n > 100, "{n} tasks: more than a page");
+        let c = TestApp::client();
+        app.login(&c, "legal", DEMO_PASSWORD).await;
+        let mut href = format!("/plans/{}", record.plan_id);
+        let mut codes = Vec::new();
+        let mut pages = 0;
+        loop {
+            let (status, page) = app.get_text(&c, &href).await;
+            assert_eq!(status, 200);
+            assert!(page.contains(&format!("抽中单位数（每家一项任务）： {n}")));
+            pages += 1;
+            let rows: Vec<String> = page
+                .split("class=\"code\">")
+                .skip(1)
+                .filter_map(|s| s.split('<').next())
+                .filter(|s| s.len() == 18)
+                .map(str::to_string)
+                .collect();
+            assert!(rows.len() <= 100, "page {pages}: {} rows", rows.len());
+            codes.extend(rows);
+            match page
+                .split("href=\"")
+                .filter_map(|h| h.split('"').next())
+                .find(|h| h.contains("?after="))
+            {
+                Some(next) => href = next.to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(pages as i64, (n + 99) / 100);
+        let mut unique = codes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((codes.len() as i64, unique.len() as i64), (n, n));
+    }
+}
