@@ -52,6 +52,24 @@ pub struct Page<T> {
     pub next_after: Option<i64>,
 }
 
+impl<T> Page<T> {
+    /// The page of `rows` read with one row more than `limit` (keyset pagination): at most
+    /// `limit` of them, and when there were more, the `key` of the last one, which the next page
+    /// follows.
+    pub(crate) fn of(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> i64) -> Page<T> {
+        let next_after = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(key)
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_after,
+        }
+    }
+}
+
 /// A bound parameter of a built query.
 pub(crate) enum Arg {
     Text(String),
@@ -272,7 +290,7 @@ pub async fn search(db: &Db, q: &FirmQuery) -> Result<Page<Firm>> {
     // PostgreSQL, a word of three characters or more: a short walk in page order answers a
     // common word; when it does not fill the page, the trigram indexes answer a rare one. The
     // walk's matches are the first ones of the whole order, so a full page from it is exact.
-    let mut items = if db.backend() == Backend::Postgres
+    let items = if db.backend() == Backend::Postgres
         && text_of(q).is_some_and(|t| has_trigrams(t) && !looks_like_code(t))
     {
         let walked = fetch(search_sql(
@@ -289,13 +307,7 @@ pub async fn search(db: &Db, q: &FirmQuery) -> Result<Page<Firm>> {
     } else {
         fetch(search_sql(db.backend(), q, TextPlan::Walk)).await?
     };
-    let next_after = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|f| f.id)
-    } else {
-        None
-    };
-    Ok(Page { items, next_after })
+    Ok(Page::of(items, limit, |f| f.id))
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Firm>> {

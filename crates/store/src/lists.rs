@@ -427,7 +427,7 @@ pub async fn search(
         };
         query.fetch_all(p).await?
     });
-    let mut items = rows
+    let items = rows
         .into_iter()
         .map(|(id, agency_id, data)| {
             serde_json::from_str(&data)
@@ -439,13 +439,7 @@ pub async fn search(
                 .map_err(|e| StoreError::Invalid(format!("stored {kind} {id}: {e}")))
         })
         .collect::<Result<Vec<_>>>()?;
-    let next_after = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|s| s.id)
-    } else {
-        None
-    };
-    Ok(crate::firms::Page { items, next_after })
+    Ok(crate::firms::Page::of(items, limit, |s| s.id))
 }
 
 /// One current record by id.

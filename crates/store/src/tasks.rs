@@ -347,17 +347,11 @@ pub async fn page_of_draw(
 ) -> Result<crate::firms::Page<TaskRow>> {
     let limit = limit.clamp(1, 500);
     let sql = draw_tasks_sql();
-    let mut items: Vec<TaskRow> = on_db!(db, |p| sqlx::query_as(&sql)
+    let rows: Vec<TaskRow> = on_db!(db, |p| sqlx::query_as(&sql)
         .bind(draw_id)
         .bind(after_firm.unwrap_or(0))
         .bind(limit + 1)
         .fetch_all(p)
         .await?);
-    let next_after = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|t| t.firm_id)
-    } else {
-        None
-    };
-    Ok(crate::firms::Page { items, next_after })
+    Ok(crate::firms::Page::of(rows, limit, |t| t.firm_id))
 }
