@@ -367,18 +367,30 @@ pub struct DrawRecord {
     pub drawn_count: Option<i64>,
 }
 
+/// The columns of a draw record, with the expressions that give its `input` and `output`.
+macro_rules! draw_columns {
+    ($input:literal, $output:literal) => {
+        concat!(
+            "id, plan_id, attempt, label, ",
+            $input,
+            " AS input, population_sha256, officers_sha256, conflicts_sha256, \
+            frozen_at, frozen_by, randomness, witnesses, seeded_at, seeded_by, ",
+            $output,
+            " AS output, result_sha256, executed_at, executed_by, \
+            redraw_of, redraw_reason, approved_by, unit_count, officer_count, conflict_count, drawn_count"
+        )
+    };
+}
+
 /// The columns of a whole record (the frozen input has a table of its own, `draw_input`).
-const DRAW_COLUMNS: &str = "id, plan_id, attempt, label, \
-    (SELECT i.input FROM draw_input i WHERE i.draw_id = draw_record.id) AS input, population_sha256, officers_sha256, conflicts_sha256, \
-    frozen_at, frozen_by, randomness, witnesses, seeded_at, seeded_by, output, result_sha256, executed_at, executed_by, \
-    redraw_of, redraw_reason, approved_by, unit_count, officer_count, conflict_count, drawn_count";
+const DRAW_COLUMNS: &str = draw_columns!(
+    "(SELECT i.input FROM draw_input i WHERE i.draw_id = draw_record.id)",
+    "output"
+);
 
 /// The columns of a record's head ([`latest_head`]): everything but the frozen input (left
 /// empty) and the result (an empty string once executed).
-const HEAD_COLUMNS: &str = "id, plan_id, attempt, label, '' AS input, population_sha256, officers_sha256, conflicts_sha256, \
-    frozen_at, frozen_by, randomness, witnesses, seeded_at, seeded_by, \
-    CASE WHEN output IS NULL THEN NULL ELSE '' END AS output, result_sha256, executed_at, executed_by, \
-    redraw_of, redraw_reason, approved_by, unit_count, officer_count, conflict_count, drawn_count";
+const HEAD_COLUMNS: &str = draw_columns!("''", "CASE WHEN output IS NULL THEN NULL ELSE '' END");
 
 /// The latest attempt of a plan.
 pub async fn latest_draw(db: &Db, plan_id: i64) -> Result<Option<DrawRecord>> {
