@@ -196,19 +196,16 @@ pub(crate) fn search_sql(backend: Backend, q: &FirmQuery, plan: TextPlan) -> (St
             if backend == Backend::Postgres && !has_trigrams(text) {
                 // No trigram to look up: a condition no index answers, so that the planner (even
                 // with a generic plan for any text) walks the firms in page order.
-                args.push(Arg::Text(if caseless(text) {
-                    text.to_string()
+                let (needle, name, address) = if caseless(text) {
+                    (text.to_string(), "f.name", "f.address")
                 } else {
-                    text.to_lowercase()
-                }));
+                    (text.to_lowercase(), "lower(f.name)", "lower(f.address)")
+                };
+                args.push(Arg::Text(needle));
                 let n = args.len();
-                clauses.push(if caseless(text) {
-                    format!("(strpos(f.name, ${n}) > 0 OR strpos(f.address, ${n}) > 0)")
-                } else {
-                    format!(
-                        "(strpos(lower(f.name), ${n}) > 0 OR strpos(lower(f.address), ${n}) > 0)"
-                    )
-                });
+                clauses.push(format!(
+                    "(strpos({name}, ${n}) > 0 OR strpos({address}, ${n}) > 0)"
+                ));
             } else {
                 let op = match backend {
                     Backend::Postgres if !caseless(text) => "ILIKE",
