@@ -20,21 +20,30 @@ pub struct TaskView {
     pub officers: String,
 }
 
+/// The statement of [`for_officer`], given how each backend lists an officer's task ids as rows
+/// `j` with the id in `$task_id`.
+macro_rules! officer_tasks {
+    ($ids:literal, $task_id:literal) => {
+        concat!(
+            "SELECT t.id, t.due_on, t.status, f.credit_code, f.name AS firm_name, f.address, f.lon, f.lat, t.officers \
+             FROM officer_tasks o ",
+            $ids,
+            " JOIN task t ON t.id = ",
+            $task_id,
+            " JOIN firm f ON f.id = t.firm_id WHERE o.certificate_no = $1 ORDER BY t.due_on, t.id"
+        )
+    };
+}
+
 /// The statement of [`for_officer`]: `$1` the certificate number. The tasks are found through
 /// `officer_tasks` (an officer's task ids per draw, by certificate number).
 pub(crate) fn officer_tasks_sql(backend: crate::Backend) -> &'static str {
     match backend {
-        crate::Backend::Sqlite => {
-            "SELECT t.id, t.due_on, t.status, f.credit_code, f.name AS firm_name, f.address, f.lon, f.lat, t.officers \
-             FROM officer_tasks o, json_each(o.task_ids) j JOIN task t ON t.id = j.value JOIN firm f ON f.id = t.firm_id \
-             WHERE o.certificate_no = $1 ORDER BY t.due_on, t.id"
-        }
-        crate::Backend::Postgres => {
-            "SELECT t.id, t.due_on, t.status, f.credit_code, f.name AS firm_name, f.address, f.lon, f.lat, t.officers \
-             FROM officer_tasks o CROSS JOIN LATERAL json_array_elements_text(o.task_ids::json) AS j(id) \
-             JOIN task t ON t.id = j.id::bigint JOIN firm f ON f.id = t.firm_id \
-             WHERE o.certificate_no = $1 ORDER BY t.due_on, t.id"
-        }
+        crate::Backend::Sqlite => officer_tasks!(", json_each(o.task_ids) j", "j.value"),
+        crate::Backend::Postgres => officer_tasks!(
+            "CROSS JOIN LATERAL json_array_elements_text(o.task_ids::json) AS j(id)",
+            "j.id::bigint"
+        ),
     }
 }
 
