@@ -18,7 +18,7 @@ use spotcheck_core::period::{Quarter, Year};
 use spotcheck_core::role::Role;
 
 use crate::account::{self, NewAccount};
-use crate::lists::{self, Outcome};
+use crate::lists;
 use crate::{agency, audit, Db, Result, StoreError};
 
 /// The password of every demo account. The demo is for trying the system, never for production.
@@ -129,21 +129,25 @@ async fn account_id_of(db: &Db, username: &str) -> Result<i64> {
         .ok_or_else(|| StoreError::NotFound(format!("account {username}")))
 }
 
-/// Firms generated and written per round of the demo load.
+/// Records generated and written per round of the demo load.
 const FIRM_BATCH: usize = 5_000;
 
-/// Writes one record; 1 when it was new.
+/// Writes records in bulk, a few thousand at a time; how many were new.
 async fn put(
     tx: &mut crate::Tx,
     at: chrono::DateTime<chrono::Utc>,
-    agency: i64,
-    record: Record,
+    records: &[(i64, Record)],
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64> {
-    let outcome = lists::upsert(tx, "system", agency, &record, at).await?;
-    Ok(u64::from(matches!(outcome, Outcome::New(_))))
+    let mut new = 0;
+    for chunk in records.chunks(FIRM_BATCH) {
+        new += lists::put_records(tx, "system", chunk, at).await?.new as u64;
+        progress(chunk.len() as u64);
+    }
+    Ok(new)
 }
 
-/// Loads the demo set; `progress` is called with the number of rows just processed.
+/// Loads the demo set; `progress` is called with the number of officers and firms just written.
 pub async fn load(
     db: &Db,
     options: &DemoOptions,
@@ -170,19 +174,24 @@ pub async fn load(
     let at = crate::now();
     let mut tx = db.begin().await?;
 
-    for o in params.officers() {
-        let agency = agency_id(o.agency.as_str())?;
-        summary.officers += put(
-            &mut tx,
-            at,
-            agency,
-            Record::Officer(OfficerRecord::from_demo(&o)),
-        )
-        .await?;
-        progress(1);
-    }
+    let officers = params
+        .officers()
+        .map(|o| {
+            Ok((
+                agency_id(o.agency.as_str())?,
+                Record::Officer(OfficerRecord::from_demo(&o)),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    summary.officers += put(&mut tx, at, &officers, progress).await?;
     let year = Year::containing(params.reference_date);
-    // Firms in batches through the bulk write (a second load leaves them alone).
+    // Firms in batches through the bulk write (a second load leaves them alone), a large first
+    // load with the firm indexes built at its end.
+    let deferred = if crate::bulk::worth_deferring(&mut tx, params.firms).await? {
+        Some(crate::bulk::DeferredIndexes::defer(&mut tx).await?)
+    } else {
+        None
+    };
     let mut batch: Vec<(i64, FirmRecord)> = Vec::with_capacity(FIRM_BATCH);
     let mut firms = params.firms().peekable();
     while firms.peek().is_some() {
@@ -200,53 +209,56 @@ pub async fn load(
             .new as u64;
         progress(batch.len() as u64);
     }
+    if let Some(deferred) = deferred {
+        deferred.restore(&mut tx).await?;
+    }
     let firm = |index: usize| demo::firm(params.seed, index);
     let agency_of = |index: usize| agency_id(firm(index).division.as_str());
 
     // R-LIST-3: projects approved in the previous year; R-LIST-4/5/6: cases of the previous quarter.
     let last_year = year.prev().unwrap_or(year);
-    for p in params.projects(last_year) {
-        let agency = agency_of(p.firm_index)?;
-        summary.projects += put(
-            &mut tx,
-            at,
-            agency,
-            Record::Project(ProjectRecord::from_demo(&p, &firm(p.firm_index))),
-        )
-        .await?;
-    }
+    let projects = params
+        .projects(last_year)
+        .map(|p| {
+            Ok((
+                agency_of(p.firm_index)?,
+                Record::Project(ProjectRecord::from_demo(&p, &firm(p.firm_index))),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    summary.projects += put(&mut tx, at, &projects, &|_| {}).await?;
     let quarter = Quarter::containing(params.reference_date);
     let last_quarter = quarter.prev().unwrap_or(quarter);
-    for c in params.complaints(last_quarter) {
-        let agency = agency_of(c.firm_index)?;
-        summary.complaints += put(
-            &mut tx,
-            at,
-            agency,
-            Record::Complaint(ComplaintRecord::from_demo(&c, &firm(c.firm_index))),
-        )
-        .await?;
-    }
-    for p in params.penalty_cases(last_quarter) {
-        let agency = agency_of(p.firm_index)?;
-        summary.penalty_cases += put(
-            &mut tx,
-            at,
-            agency,
-            Record::Penalty(PenaltyRecord::from_demo(&p, &firm(p.firm_index))),
-        )
-        .await?;
-    }
-    for k in params.key_problems(last_quarter) {
-        let agency = agency_of(k.firm_index)?;
-        summary.key_problems += put(
-            &mut tx,
-            at,
-            agency,
-            Record::Problem(ProblemRecord::from_demo(&k, &firm(k.firm_index))),
-        )
-        .await?;
-    }
+    let complaints = params
+        .complaints(last_quarter)
+        .map(|c| {
+            Ok((
+                agency_of(c.firm_index)?,
+                Record::Complaint(ComplaintRecord::from_demo(&c, &firm(c.firm_index))),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    summary.complaints += put(&mut tx, at, &complaints, &|_| {}).await?;
+    let penalty_cases = params
+        .penalty_cases(last_quarter)
+        .map(|p| {
+            Ok((
+                agency_of(p.firm_index)?,
+                Record::Penalty(PenaltyRecord::from_demo(&p, &firm(p.firm_index))),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    summary.penalty_cases += put(&mut tx, at, &penalty_cases, &|_| {}).await?;
+    let key_problems = params
+        .key_problems(last_quarter)
+        .map(|k| {
+            Ok((
+                agency_of(k.firm_index)?,
+                Record::Problem(ProblemRecord::from_demo(&k, &firm(k.firm_index))),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    summary.key_problems += put(&mut tx, at, &key_problems, &|_| {}).await?;
 
     audit::append(
         &mut tx,

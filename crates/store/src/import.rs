@@ -132,7 +132,12 @@ pub async fn run(
     };
     let at = crate::now();
     let mut tx = db.begin().await?;
+    let mut deferred = None;
     if input.kind == ListKind::Firms {
+        // A first load of a large list builds the firm indexes once at the end.
+        if crate::bulk::worth_deferring(&mut tx, parsed.records.len()).await? {
+            deferred = Some(crate::bulk::DeferredIndexes::defer(&mut tx).await?);
+        }
         // The source list can hold millions of rows: a thousand at a time, looked up, checked
         // and written in bulk.
         for chunk in parsed.records.chunks(1_000) {
@@ -208,6 +213,9 @@ pub async fn run(
         }));
     }
     if apply {
+        if let Some(deferred) = deferred {
+            deferred.restore(&mut tx).await?;
+        }
         audit::append(
             &mut tx,
             at,

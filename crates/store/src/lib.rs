@@ -12,6 +12,7 @@ pub mod archive;
 pub mod audit;
 pub mod backup;
 pub mod bootstrap;
+pub mod bulk;
 pub mod conflicts;
 pub mod demo;
 pub mod disclosure;

@@ -7,7 +7,7 @@
 //! re-importing the same file changes nothing, and every list can be read as it stood at any
 //! moment.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use spotcheck_core::lists::{FirmRecord, ListKind, Record, UnitCategory};
 
@@ -149,7 +149,7 @@ pub async fn upsert_found(
     at: DateTime<Utc>,
 ) -> Result<Outcome> {
     let kind = record.kind();
-    let data = serde_json::to_string(record).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let data = to_json(record)?;
     let owner = match record {
         Record::Officer(o) => agency_id_of(tx, &o.agency).await?,
         Record::Penalty(p) => named_firm(tx, p.credit_code.as_str()).await?.agency_id,
@@ -189,6 +189,133 @@ fn category_columns(category: &UnitCategory) -> (&'static str, Option<i64>) {
     }
 }
 
+/// The table of a list's typed rows and the columns [`push_new_row`] gives a new row's values
+/// for, in order.
+fn new_row_columns(kind: ListKind) -> (&'static str, &'static str) {
+    match kind {
+        ListKind::Officers => (
+            "officer",
+            "agency_id, name, certificate_no, certified_until, on_duty, created_at, updated_at",
+        ),
+        ListKind::Firms => (
+            "firm",
+            "agency_id, credit_code, name, address, division_code, industry_code, category, \
+             key_directory_year, lon, lat, status, created_at, updated_at",
+        ),
+        ListKind::Projects => (
+            "project",
+            "agency_id, firm_id, name, developer, approval_level, approval_no, approval_date, eia_form, created_at",
+        ),
+        ListKind::Penalties => (
+            "penalty_case",
+            "agency_id, firm_id, decision_no, decided_on, violation, measures, created_at",
+        ),
+        ListKind::Complaints => (
+            "complaint",
+            "agency_id, firm_id, quarter, times_received, summary, created_at",
+        ),
+        ListKind::Problems => (
+            "key_problem",
+            "agency_id, firm_id, quarter, summary, reported_by, created_at",
+        ),
+    }
+}
+
+/// The values of a new typed row of `record` in the order of [`new_row_columns`]: owned by
+/// `agency_id`, naming the firm `firm` (projects, cases, complaints and problems), created `at`.
+fn push_new_row<'q, DB: sqlx::Database>(
+    row: &mut sqlx::query_builder::Separated<'_, 'q, DB, &'static str>,
+    record: &'q Record,
+    agency_id: i64,
+    firm: Option<i64>,
+    at: DateTime<Utc>,
+) where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<f64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match record {
+        Record::Officer(o) => {
+            row.push_bind(agency_id)
+                .push_bind(&o.name)
+                .push_bind(&o.certificate_no)
+                .push_bind(o.certified_until)
+                .push_bind(o.on_duty)
+                .push_bind(at)
+                .push_bind(at);
+        }
+        Record::Firm(f) => push_firm(row, agency_id, f, at),
+        Record::Project(p) => {
+            row.push_bind(agency_id)
+                .push_bind(firm)
+                .push_bind(&p.name)
+                .push_bind(p.developer.as_deref())
+                .push_bind(p.approving_level.as_str())
+                .push_bind(&p.approval_no)
+                .push_bind(p.approved_on)
+                .push_bind(p.eia_form.as_str())
+                .push_bind(at);
+        }
+        Record::Penalty(p) => {
+            let measures: Vec<&str> = p.measures.iter().map(|m| m.as_str()).collect();
+            row.push_bind(agency_id)
+                .push_bind(firm)
+                .push_bind(&p.decision_no)
+                .push_bind(p.decided_on)
+                .push_bind(&p.violation)
+                .push_bind(measures.join(","))
+                .push_bind(at);
+        }
+        Record::Complaint(k) => {
+            row.push_bind(agency_id)
+                .push_bind(firm)
+                .push_bind(k.quarter.to_string())
+                .push_bind(i64::from(k.times_received))
+                .push_bind(&k.summary)
+                .push_bind(at);
+        }
+        Record::Problem(k) => {
+            row.push_bind(agency_id)
+                .push_bind(firm)
+                .push_bind(k.quarter.to_string())
+                .push_bind(&k.summary)
+                .push_bind(k.reported_by.clone().unwrap_or_default())
+                .push_bind(at);
+        }
+    }
+}
+
+/// The credit code of the firm `record` names, if it names one: cases, complaints and problems
+/// must, a project may.
+fn named_code(record: &Record) -> Option<&str> {
+    match record {
+        Record::Project(p) => p.credit_code.as_ref().map(|c| c.as_str()),
+        Record::Penalty(p) => Some(p.credit_code.as_str()),
+        Record::Complaint(k) => Some(k.credit_code.as_str()),
+        Record::Problem(k) => Some(k.credit_code.as_str()),
+        Record::Officer(_) | Record::Firm(_) => None,
+    }
+}
+
+/// The firm `record` names, by id: a project naming a firm not on the list names none; a case,
+/// complaint or problem must name a listed one.
+async fn firm_named_by(tx: &mut Tx, record: &Record) -> Result<Option<i64>> {
+    let Some(code) = named_code(record) else {
+        return Ok(None);
+    };
+    if matches!(record, Record::Project(_)) {
+        return Ok(firm_by_code(tx, code).await?.map(|f| f.id));
+    }
+    Ok(Some(named_firm(tx, code).await?.id))
+}
+
 /// Inserts (`id` None) or updates the typed row of `record`; returns its id.
 async fn write_row(
     tx: &mut Tx,
@@ -197,152 +324,20 @@ async fn write_row(
     record: &Record,
     at: DateTime<Utc>,
 ) -> Result<i64> {
-    let new_id: i64 = match record {
-        Record::Officer(o) => on_tx!(tx, |c| {
-            sqlx::query_scalar(match id {
-            None => "INSERT INTO officer (agency_id, name, certificate_no, certified_until, on_duty, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-            Some(_) => "UPDATE officer SET agency_id = $1, name = $2, certificate_no = $3, certified_until = $4, \
-                        on_duty = $5, updated_at = $6 WHERE id = $7 RETURNING id",
-        })
-        .bind(agency_id)
-        .bind(&o.name)
-        .bind(&o.certificate_no)
-        .bind(o.certified_until)
-        .bind(o.on_duty)
-        .bind(at)
-        .bind(id)
-        .fetch_one(&mut *c)
-        .await?
-        }),
-        Record::Firm(f) => {
-            let (category, year) = category_columns(&f.category);
+    let firm = firm_named_by(tx, record).await?;
+    let new_id = match id {
+        None => {
+            let (table, columns) = new_row_columns(record.kind());
             on_tx!(tx, |c| {
-                sqlx::query_scalar(match id {
-                None => "INSERT INTO firm (agency_id, credit_code, name, address, division_code, industry_code, category, \
-                         key_directory_year, lon, lat, status, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-                Some(_) => "UPDATE firm SET agency_id = $1, credit_code = $2, name = $3, address = $4, division_code = $5, \
-                            industry_code = $6, category = $7, key_directory_year = $8, lon = $9, lat = $10, status = $11, \
-                            updated_at = $12 WHERE id = $13 RETURNING id",
-            })
-            .bind(agency_id)
-            .bind(f.credit_code.as_str())
-            .bind(&f.name)
-            .bind(&f.address)
-            .bind(f.division.as_str())
-            .bind(f.industry.as_str())
-            .bind(category)
-            .bind(year)
-            .bind(f.lon)
-            .bind(f.lat)
-            .bind(f.status.as_str())
-            .bind(at)
-            .bind(id)
-            .fetch_one(&mut *c)
-            .await?
+                let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO {table} ({columns}) "));
+                q.push_values([record], |mut row, record| {
+                    push_new_row(&mut row, record, agency_id, firm, at);
+                });
+                q.push(" RETURNING id");
+                q.build_query_scalar().fetch_one(&mut *c).await?
             })
         }
-        Record::Project(p) => {
-            let firm = match &p.credit_code {
-                Some(code) => firm_by_code(tx, code.as_str()).await?.map(|f| f.id),
-                None => None,
-            };
-            on_tx!(tx, |c| {
-                let q = sqlx::query_scalar(match id {
-                None => "INSERT INTO project (agency_id, firm_id, name, developer, approval_level, approval_no, approval_date, \
-                         eia_form, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                Some(_) => "UPDATE project SET agency_id = $1, firm_id = $2, name = $3, developer = $4, approval_level = $5, \
-                            approval_no = $6, approval_date = $7, eia_form = $8 WHERE id = $9 RETURNING id",
-            })
-            .bind(agency_id)
-            .bind(firm)
-            .bind(&p.name)
-            .bind(&p.developer)
-            .bind(p.approving_level.as_str())
-            .bind(&p.approval_no)
-            .bind(p.approved_on)
-            .bind(p.eia_form.as_str())
-            ; // A new row takes its creation time; an update names the row (these rows keep their
-              // creation time).
-                let q = match id {
-                    None => q.bind(at),
-                    Some(id) => q.bind(id),
-                };
-                q.fetch_one(&mut *c).await?
-            })
-        }
-        Record::Penalty(p) => {
-            let firm = named_firm(tx, p.credit_code.as_str()).await?;
-            let measures: Vec<&str> = p.measures.iter().map(|m| m.as_str()).collect();
-            on_tx!(tx, |c| {
-                let q = sqlx::query_scalar(match id {
-                None => "INSERT INTO penalty_case (agency_id, firm_id, decision_no, decided_on, violation, measures, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                Some(_) => "UPDATE penalty_case SET agency_id = $1, firm_id = $2, decision_no = $3, decided_on = $4, \
-                            violation = $5, measures = $6 WHERE id = $7 RETURNING id",
-            })
-            .bind(agency_id)
-            .bind(firm.id)
-            .bind(&p.decision_no)
-            .bind(p.decided_on)
-            .bind(&p.violation)
-            .bind(measures.join(","))
-            ; // A new row takes its creation time; an update names the row (these rows keep their
-              // creation time).
-                let q = match id {
-                    None => q.bind(at),
-                    Some(id) => q.bind(id),
-                };
-                q.fetch_one(&mut *c).await?
-            })
-        }
-        Record::Complaint(k) => {
-            let firm = named_firm(tx, k.credit_code.as_str()).await?;
-            on_tx!(tx, |c| {
-                let q = sqlx::query_scalar(match id {
-                None => "INSERT INTO complaint (agency_id, firm_id, quarter, times_received, summary, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                Some(_) => "UPDATE complaint SET agency_id = $1, firm_id = $2, quarter = $3, times_received = $4, \
-                            summary = $5 WHERE id = $6 RETURNING id",
-            })
-            .bind(agency_id)
-            .bind(firm.id)
-            .bind(k.quarter.to_string())
-            .bind(i64::from(k.times_received))
-            .bind(&k.summary)
-            ; // A new row takes its creation time; an update names the row (these rows keep their
-              // creation time).
-                let q = match id {
-                    None => q.bind(at),
-                    Some(id) => q.bind(id),
-                };
-                q.fetch_one(&mut *c).await?
-            })
-        }
-        Record::Problem(k) => {
-            let firm = named_firm(tx, k.credit_code.as_str()).await?;
-            on_tx!(tx, |c| {
-                let q = sqlx::query_scalar(match id {
-                None => "INSERT INTO key_problem (agency_id, firm_id, quarter, summary, reported_by, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                Some(_) => "UPDATE key_problem SET agency_id = $1, firm_id = $2, quarter = $3, summary = $4, \
-                            reported_by = $5 WHERE id = $6 RETURNING id",
-            })
-            .bind(agency_id)
-            .bind(firm.id)
-            .bind(k.quarter.to_string())
-            .bind(&k.summary)
-            .bind(k.reported_by.clone().unwrap_or_default())
-            ; // A new row takes its creation time; an update names the row (these rows keep their
-              // creation time).
-                let q = match id {
-                    None => q.bind(at),
-                    Some(id) => q.bind(id),
-                };
-                q.fetch_one(&mut *c).await?
-            })
-        }
+        Some(id) => update_row(tx, id, agency_id, record, firm, at).await?,
     };
     if matches!(
         record,
@@ -351,6 +346,123 @@ async fn write_row(
         crate::special::mark(tx, record, new_id, at).await?;
     }
     Ok(new_id)
+}
+
+/// Updates the typed row `id` of `record` (rows other than officers' and firms' keep their
+/// creation time); returns its id.
+async fn update_row(
+    tx: &mut Tx,
+    id: i64,
+    agency_id: i64,
+    record: &Record,
+    firm: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    Ok(match record {
+        Record::Officer(o) => on_tx!(tx, |c| {
+            sqlx::query_scalar(
+                "UPDATE officer SET agency_id = $1, name = $2, certificate_no = $3, certified_until = $4, \
+                 on_duty = $5, updated_at = $6 WHERE id = $7 RETURNING id",
+            )
+            .bind(agency_id)
+            .bind(&o.name)
+            .bind(&o.certificate_no)
+            .bind(o.certified_until)
+            .bind(o.on_duty)
+            .bind(at)
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await?
+        }),
+        Record::Firm(f) => {
+            let (category, year) = category_columns(&f.category);
+            on_tx!(tx, |c| {
+                sqlx::query_scalar(
+                    "UPDATE firm SET agency_id = $1, credit_code = $2, name = $3, address = $4, division_code = $5, \
+                     industry_code = $6, category = $7, key_directory_year = $8, lon = $9, lat = $10, status = $11, \
+                     updated_at = $12 WHERE id = $13 RETURNING id",
+                )
+                .bind(agency_id)
+                .bind(f.credit_code.as_str())
+                .bind(&f.name)
+                .bind(&f.address)
+                .bind(f.division.as_str())
+                .bind(f.industry.as_str())
+                .bind(category)
+                .bind(year)
+                .bind(f.lon)
+                .bind(f.lat)
+                .bind(f.status.as_str())
+                .bind(at)
+                .bind(id)
+                .fetch_one(&mut *c)
+                .await?
+            })
+        }
+        Record::Project(p) => on_tx!(tx, |c| {
+            sqlx::query_scalar(
+                "UPDATE project SET agency_id = $1, firm_id = $2, name = $3, developer = $4, approval_level = $5, \
+                 approval_no = $6, approval_date = $7, eia_form = $8 WHERE id = $9 RETURNING id",
+            )
+            .bind(agency_id)
+            .bind(firm)
+            .bind(&p.name)
+            .bind(&p.developer)
+            .bind(p.approving_level.as_str())
+            .bind(&p.approval_no)
+            .bind(p.approved_on)
+            .bind(p.eia_form.as_str())
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await?
+        }),
+        Record::Penalty(p) => {
+            let measures: Vec<&str> = p.measures.iter().map(|m| m.as_str()).collect();
+            on_tx!(tx, |c| {
+                sqlx::query_scalar(
+                    "UPDATE penalty_case SET agency_id = $1, firm_id = $2, decision_no = $3, decided_on = $4, \
+                     violation = $5, measures = $6 WHERE id = $7 RETURNING id",
+                )
+                .bind(agency_id)
+                .bind(firm)
+                .bind(&p.decision_no)
+                .bind(p.decided_on)
+                .bind(&p.violation)
+                .bind(measures.join(","))
+                .bind(id)
+                .fetch_one(&mut *c)
+                .await?
+            })
+        }
+        Record::Complaint(k) => on_tx!(tx, |c| {
+            sqlx::query_scalar(
+                "UPDATE complaint SET agency_id = $1, firm_id = $2, quarter = $3, times_received = $4, \
+                 summary = $5 WHERE id = $6 RETURNING id",
+            )
+            .bind(agency_id)
+            .bind(firm)
+            .bind(k.quarter.to_string())
+            .bind(i64::from(k.times_received))
+            .bind(&k.summary)
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await?
+        }),
+        Record::Problem(k) => on_tx!(tx, |c| {
+            sqlx::query_scalar(
+                "UPDATE key_problem SET agency_id = $1, firm_id = $2, quarter = $3, summary = $4, \
+                 reported_by = $5 WHERE id = $6 RETURNING id",
+            )
+            .bind(agency_id)
+            .bind(firm)
+            .bind(k.quarter.to_string())
+            .bind(&k.summary)
+            .bind(k.reported_by.clone().unwrap_or_default())
+            .bind(id)
+            .fetch_one(&mut *c)
+            .await?
+        }),
+    })
 }
 
 /// One stored record as a list page shows it.
@@ -510,15 +622,15 @@ pub async fn insert_new_firms(
 ) -> Result<u64> {
     let mut inserted = 0;
     for chunk in firms.chunks(FIRM_BATCH) {
-        const INSERT: &str = "INSERT INTO firm (agency_id, credit_code, name, address, division_code, industry_code, \
-             category, key_directory_year, lon, lat, status, created_at, updated_at) ";
+        let (table, columns) = new_row_columns(ListKind::Firms);
+        let insert = format!("INSERT INTO {table} ({columns}) ");
         // The new ids, in the order of `chunk`.
         let ids: Vec<i64> = match tx {
             // SQLite gives the rows of one INSERT the ids after the largest, in order, and the
             // transaction holds the write lock: the ids are known without returning a row each
             // (which costs a hand-over between threads per row). Checked at both ends.
             crate::Tx::Sqlite(c) => {
-                let mut q = sqlx::QueryBuilder::new(INSERT);
+                let mut q = sqlx::QueryBuilder::new(insert.as_str());
                 q.push_values(chunk, |mut row, (agency_id, f)| {
                     push_firm(&mut row, *agency_id, f, at);
                 });
@@ -542,7 +654,7 @@ pub async fn insert_new_firms(
                 (first..=last).collect()
             }
             crate::Tx::Pg(c) => {
-                let mut q = sqlx::QueryBuilder::new(INSERT);
+                let mut q = sqlx::QueryBuilder::new(insert.as_str());
                 q.push_values(chunk, |mut row, (agency_id, f)| {
                     push_firm(&mut row, *agency_id, f, at);
                 });
@@ -565,29 +677,12 @@ pub async fn insert_new_firms(
                     .collect::<Result<_>>()?
             }
         };
-        let mut versions = Vec::with_capacity(chunk.len());
-        for ((agency_id, f), id) in chunk.iter().zip(&ids) {
-            let id = *id;
-            let data = serde_json::to_string(&Record::Firm(f.clone()))
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            versions.push((id, *agency_id, data));
-        }
-        on_tx!(tx, |c| {
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO record_version (kind, record_id, agency_id, version, valid_from, valid_to, data, changed_by) ",
-            );
-            q.push_values(&versions, |mut row, (id, agency_id, data)| {
-                row.push_bind(ListKind::Firms.as_str())
-                    .push_bind(*id)
-                    .push_bind(*agency_id)
-                    .push_bind(1i64)
-                    .push_bind(at)
-                    .push_bind(None::<DateTime<Utc>>)
-                    .push_bind(data.as_str())
-                    .push_bind(actor);
-            });
-            q.build().execute(&mut *c).await?.rows_affected()
-        });
+        let versions = chunk
+            .iter()
+            .zip(&ids)
+            .map(|((agency_id, f), id)| Ok((*id, *agency_id, to_json(&Record::Firm(f.clone()))?)))
+            .collect::<Result<Vec<_>>>()?;
+        insert_first_versions(tx, ListKind::Firms, &versions, actor, at).await?;
         inserted += ids.len() as u64;
     }
     Ok(inserted)
@@ -645,9 +740,9 @@ async fn current_versions(
     Ok(out)
 }
 
-/// How many firms [`put_firms`] added, changed and left alone.
+/// How many records [`put_firms`] or [`put_records`] added, changed and left alone.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FirmCounts {
+pub struct Counts {
     pub new: usize,
     pub changed: usize,
     pub unchanged: usize,
@@ -664,8 +759,8 @@ pub async fn put_firms(
     firms: &[(i64, FirmRecord)],
     stored: &std::collections::HashMap<String, (i64, i64)>,
     at: DateTime<Utc>,
-) -> Result<FirmCounts> {
-    let mut counts = FirmCounts::default();
+) -> Result<Counts> {
+    let mut counts = Counts::default();
     let (old, new): (Vec<_>, Vec<_>) = firms
         .iter()
         .partition(|(_, f)| stored.contains_key(f.credit_code.as_str()));
@@ -678,8 +773,7 @@ pub async fn put_firms(
     let current = current_versions(tx, ListKind::Firms, &ids).await?;
     for ((agency, f), id) in old.into_iter().zip(ids) {
         let record = Record::Firm(f.clone());
-        let data =
-            serde_json::to_string(&record).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let data = to_json(&record)?;
         if current.get(&id) == Some(&data) {
             counts.unchanged += 1;
             continue;
@@ -699,4 +793,244 @@ pub async fn put_firms(
         counts.changed += 1;
     }
     Ok(counts)
+}
+
+/// A record as its history keeps it.
+fn to_json(record: &Record) -> Result<String> {
+    serde_json::to_string(record).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// Inserts the first versions of new records of `kind` in one statement: `(record id, owning
+/// agency, JSON of the record)` each.
+async fn insert_first_versions(
+    tx: &mut Tx,
+    kind: ListKind,
+    versions: &[(i64, i64, String)],
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    if versions.is_empty() {
+        return Ok(());
+    }
+    on_tx!(tx, |c| {
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO record_version (kind, record_id, agency_id, version, valid_from, valid_to, data, changed_by) ",
+        );
+        q.push_values(versions, |mut row, (id, agency_id, data)| {
+            row.push_bind(kind.as_str())
+                .push_bind(*id)
+                .push_bind(*agency_id)
+                .push_bind(1i64)
+                .push_bind(at)
+                .push_bind(None::<DateTime<Utc>>)
+                .push_bind(data.as_str())
+                .push_bind(actor);
+        });
+        q.build().execute(&mut *c).await?.rows_affected()
+    });
+    Ok(())
+}
+
+/// `n` ids for new rows of `table`, which this transaction then inserts with them.
+async fn reserve_ids(tx: &mut Tx, table: &'static str, n: usize) -> Result<Vec<i64>> {
+    Ok(match tx {
+        // The transaction holds SQLite's write lock from its start (`Db::begin`): nobody else
+        // adds a row meanwhile.
+        Tx::Sqlite(c) => {
+            let last: i64 =
+                sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+                    .fetch_one(&mut **c)
+                    .await?;
+            (last + 1..=last + n as i64).collect()
+        }
+        // Taken from the column's own sequence, so that rows inserted later without an id (by
+        // [`upsert`]) do not collide with them.
+        Tx::Pg(c) => {
+            sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)",
+            )
+            .bind(table)
+            .bind(n as i64)
+            .fetch_all(&mut **c)
+            .await?
+        }
+    })
+}
+
+/// The natural key of a record of the lists other than firms, as [`stored_keys`] reads it back:
+/// certificate, approval or decision number, or firm id, quarter and summary.
+fn natural_key(record: &Record, firm: Option<i64>) -> Option<String> {
+    match record {
+        Record::Officer(o) => Some(o.certificate_no.clone()),
+        Record::Project(p) => Some(p.approval_no.clone()),
+        Record::Penalty(p) => Some(p.decision_no.clone()),
+        Record::Complaint(k) => firm.map(|f| format!("{f}|{}|{}", k.quarter, k.summary)),
+        Record::Problem(k) => firm.map(|f| format!("{f}|{}|{}", k.quarter, k.summary)),
+        Record::Firm(_) => None,
+    }
+}
+
+/// The stored records of `kind` (not firms) with any of these natural keys ([`natural_key`]),
+/// each given with the firm it names when the key includes one: key → id.
+async fn stored_keys(
+    tx: &mut Tx,
+    kind: ListKind,
+    keys: &[(String, Option<i64>)],
+) -> Result<std::collections::HashMap<String, i64>> {
+    let (table, _) = new_row_columns(kind);
+    // Keys with a firm are looked up by the firm and compared whole here.
+    let (key, by_firm) = match kind {
+        ListKind::Officers => ("certificate_no", false),
+        ListKind::Projects => ("approval_no", false),
+        ListKind::Penalties => ("decision_no", false),
+        ListKind::Complaints | ListKind::Problems => (
+            "CAST(firm_id AS TEXT) || '|' || quarter || '|' || summary",
+            true,
+        ),
+        ListKind::Firms => return Err(StoreError::Invalid("firms have put_firms".into())),
+    };
+    let column = if by_firm { "firm_id" } else { key };
+    let mut out = std::collections::HashMap::new();
+    for chunk in keys.chunks(FIRM_BATCH) {
+        let found: Vec<(String, i64)> = on_tx!(tx, |c| {
+            let mut q = sqlx::QueryBuilder::new(format!(
+                "SELECT {key}, id FROM {table} WHERE {column} IN ("
+            ));
+            let mut list = q.separated(", ");
+            for (key, firm) in chunk {
+                match firm.filter(|_| by_firm) {
+                    Some(firm) => list.push_bind(firm),
+                    None => list.push_bind(key.as_str()),
+                };
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(&mut *c).await?
+        });
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Writes many records of the lists other than firms (which have [`put_firms`]) as [`upsert`]
+/// would, one after the other, but in bulk: the firms they name and the records stored with the
+/// same natural keys are looked up a thousand at a time; new records are inserted a thousand per
+/// statement with their first versions, and new cases, complaints and problems mark their firms
+/// as special sources (R-DRAW-SPC-1) likewise. Records stored already, and a record repeating
+/// the key of an earlier one here, go through [`upsert`] afterwards, in their order. Each record
+/// is `(agency, record)`; officers name their own agency and cases, complaints and problems
+/// belong to the agency of their firm, as with [`upsert`].
+pub async fn put_records(
+    tx: &mut Tx,
+    actor: &str,
+    records: &[(i64, Record)],
+    at: DateTime<Utc>,
+) -> Result<Counts> {
+    let mut counts = Counts::default();
+    let codes: Vec<&str> = records.iter().filter_map(|(_, r)| named_code(r)).collect();
+    let firms = stored_firms(tx, &codes).await?;
+    let agencies: std::collections::HashMap<String, i64> = on_tx!(tx, |c| {
+        sqlx::query_as("SELECT code, id FROM agency")
+            .fetch_all(&mut *c)
+            .await?
+    })
+    .into_iter()
+    .collect();
+    // Each record (by its place) with its owner, the firm it names and its natural key.
+    let mut resolved = Vec::with_capacity(records.len());
+    for (place, (agency_id, record)) in records.iter().enumerate() {
+        let firm = named_code(record).and_then(|code| firms.get(code).copied());
+        let owner = match record {
+            Record::Officer(o) => *agencies
+                .get(&o.agency)
+                .ok_or_else(|| StoreError::NotFound(format!("agency {}", o.agency)))?,
+            Record::Penalty(_) | Record::Complaint(_) | Record::Problem(_) => {
+                firm.ok_or_else(|| {
+                    StoreError::NotFound(format!("firm {}", named_code(record).unwrap_or("")))
+                })?
+                .1
+            }
+            _ => *agency_id,
+        };
+        let firm = firm.map(|(id, _)| id);
+        let key = natural_key(record, firm)
+            .ok_or_else(|| StoreError::Invalid("firms have put_firms".into()))?;
+        resolved.push(Resolved {
+            place,
+            record,
+            owner,
+            firm,
+            key,
+        });
+    }
+    let mut kinds: Vec<ListKind> = Vec::new();
+    for r in &resolved {
+        if !kinds.contains(&r.record.kind()) {
+            kinds.push(r.record.kind());
+        }
+    }
+    let mut later: Vec<&Resolved> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for kind in kinds {
+        let of_kind: Vec<&Resolved> = resolved
+            .iter()
+            .filter(|r| r.record.kind() == kind)
+            .collect();
+        let keys: Vec<(String, Option<i64>)> =
+            of_kind.iter().map(|r| (r.key.clone(), r.firm)).collect();
+        let stored = stored_keys(tx, kind, &keys).await?;
+        let mut new = Vec::with_capacity(of_kind.len());
+        for r in of_kind {
+            if stored.contains_key(&r.key) || !seen.insert((kind, r.key.as_str())) {
+                later.push(r);
+            } else {
+                new.push(r);
+            }
+        }
+        let (table, columns) = new_row_columns(kind);
+        for chunk in new.chunks(FIRM_BATCH) {
+            let ids = reserve_ids(tx, table, chunk.len()).await?;
+            on_tx!(tx, |c| {
+                let mut q =
+                    sqlx::QueryBuilder::new(format!("INSERT INTO {table} (id, {columns}) "));
+                q.push_values(chunk.iter().zip(&ids), |mut row, (r, id)| {
+                    row.push_bind(*id);
+                    push_new_row(&mut row, r.record, r.owner, r.firm, at);
+                });
+                q.build().execute(&mut *c).await?.rows_affected()
+            });
+            let versions = chunk
+                .iter()
+                .zip(&ids)
+                .map(|(r, id)| Ok((*id, r.owner, to_json(r.record)?)))
+                .collect::<Result<Vec<_>>>()?;
+            insert_first_versions(tx, kind, &versions, actor, at).await?;
+            let marks: Vec<_> = chunk
+                .iter()
+                .zip(&ids)
+                .filter_map(|(r, id)| r.firm.map(|firm| (r.record, *id, firm, r.owner)))
+                .collect();
+            crate::special::mark_many(tx, &marks, at).await?;
+            counts.new += chunk.len();
+        }
+    }
+    // In the order given, so that a repeated key ends with its last record.
+    later.sort_by_key(|r| r.place);
+    for r in later {
+        match upsert(tx, actor, r.owner, r.record, at).await? {
+            Outcome::New(_) => counts.new += 1,
+            Outcome::Changed(_) => counts.changed += 1,
+            Outcome::Unchanged(_) => counts.unchanged += 1,
+        }
+    }
+    Ok(counts)
+}
+
+/// A record of [`put_records`] with what it needs written.
+struct Resolved<'a> {
+    /// Its place among the records given.
+    place: usize,
+    record: &'a Record,
+    owner: i64,
+    firm: Option<i64>,
+    key: String,
 }

@@ -49,6 +49,41 @@ pub async fn mark(tx: &mut Tx, record: &Record, record_id: i64, at: DateTime<Utc
     Ok(())
 }
 
+/// As [`mark`] for many new records in one statement: `(record, its id, the firm it names, the
+/// firm's agency)` each. Records that mark nothing (projects) are passed over.
+pub async fn mark_many(
+    tx: &mut Tx,
+    marks: &[(&Record, i64, i64, i64)],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let marks: Vec<_> = marks
+        .iter()
+        .filter_map(|(record, id, firm, agency)| {
+            reason_of(record).map(|(reason, _, quarter)| (reason, *id, *firm, *agency, quarter))
+        })
+        .collect();
+    if marks.is_empty() {
+        return Ok(());
+    }
+    on_tx!(tx, |c| {
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO special_source (agency_id, firm_id, reason_kind, reason_id, since_quarter, status, created_at) ",
+        );
+        q.push_values(&marks, |mut row, (reason, id, firm, agency, quarter)| {
+            row.push_bind(*agency)
+                .push_bind(*firm)
+                .push_bind(*reason)
+                .push_bind(*id)
+                .push_bind(quarter.to_string())
+                .push_bind("open")
+                .push_bind(at);
+        });
+        q.push(" ON CONFLICT (reason_kind, reason_id) DO NOTHING");
+        q.build().execute(&mut *c).await?.rows_affected()
+    });
+    Ok(())
+}
+
 /// Marks the firm as a special source because an on-site check found a violation
 /// (R-DRAW-SPC-1): it may be drawn from the quarter after `quarter`, the quarter of the check.
 /// One check makes one special source: a later version of the same task's form (a correction)

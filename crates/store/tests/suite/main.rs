@@ -4,6 +4,7 @@
 //! against the whole stack cost more than running it.
 
 mod archive;
+mod bulk;
 mod disclosure;
 mod draws;
 mod foundation;
