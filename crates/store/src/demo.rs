@@ -130,7 +130,7 @@ async fn account_id_of(db: &Db, username: &str) -> Result<i64> {
 }
 
 /// Records generated and written per round of the demo load.
-const FIRM_BATCH: usize = 5_000;
+const BATCH: usize = 5_000;
 
 /// Writes records in bulk, a few thousand at a time; how many were new.
 async fn put(
@@ -140,7 +140,7 @@ async fn put(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64> {
     let mut new = 0;
-    for chunk in records.chunks(FIRM_BATCH) {
+    for chunk in records.chunks(BATCH) {
         new += lists::put_records(tx, "system", chunk, at).await?.new as u64;
         progress(chunk.len() as u64);
     }
@@ -192,11 +192,11 @@ pub async fn load(
     } else {
         None
     };
-    let mut batch: Vec<(i64, FirmRecord)> = Vec::with_capacity(FIRM_BATCH);
+    let mut batch: Vec<(i64, FirmRecord)> = Vec::with_capacity(BATCH);
     let mut firms = params.firms().peekable();
     while firms.peek().is_some() {
         batch.clear();
-        for f in firms.by_ref().take(FIRM_BATCH) {
+        for f in firms.by_ref().take(BATCH) {
             batch.push((
                 agency_id(f.division.as_str())?,
                 FirmRecord::from_demo(&f, year),
