@@ -1,5 +1,6 @@
 //! Bulk writes of the lists: records written a thousand at a time end as one-by-one writes
-//! would leave them, and a large first load's indexes, set aside and built again, are whole.
+//! would leave them, a large first load's indexes, set aside and built again, are whole, and a
+//! list that large is searched to its end.
 
 use std::collections::HashMap;
 
@@ -416,5 +417,43 @@ async fn only_a_load_that_is_large_and_at_least_doubles_the_list_sets_indexes_as
         assert!(bulk::worth_deferring(&mut tx, bulk::DEFER_MIN_ROWS + 1)
             .await
             .unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_firm_beyond_the_first_twenty_thousand_is_found_by_its_name_on_every_backend() {
+    for t in all_backends().await {
+        // More firms than a search walks before it asks the text index (PostgreSQL).
+        let (firms, _) = city(&t.db, 20_500).await;
+        let mut tx = t.db.begin().await.unwrap();
+        let none = lists::stored_firms(&mut tx, &[]).await.unwrap();
+        lists::put_firms(&mut tx, "test", &firms, &none, spotcheck_store::now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        for f in [&firms[20_499].1, &firms[20_001].1, &firms[3].1] {
+            let mut query = FirmQuery {
+                text: Some(f.name.clone()),
+                limit: 500,
+                ..FirmQuery::default()
+            };
+            let mut codes = Vec::new();
+            loop {
+                let page = firms::search(&t.db, &query).await.unwrap();
+                codes.extend(page.items.into_iter().map(|f| f.credit_code));
+                match page.next_after {
+                    Some(after) => query.after_id = Some(after),
+                    None => break,
+                }
+            }
+            let code = f.credit_code.as_str();
+            assert_eq!(
+                codes.iter().filter(|c| *c == code).count(),
+                1,
+                "{} {}",
+                f.name,
+                t.url
+            );
+        }
     }
 }
