@@ -105,10 +105,11 @@ pub(crate) enum TextPlan {
     /// Walk the firms in id order, the order of the page, and stop when it is full: best for a
     /// common word, and the only way for one or two characters (no trigram to look up).
     Walk,
-    /// Only among the next `n` firm ids: a walk that cannot run long. The range is of ids, not
-    /// rows: a bound the index of ids answers at once (a bound of rows made PostgreSQL walk
-    /// every firm for a word that none has), and firms are never deleted, so ids are nearly
-    /// dense; a gap only makes the window hold fewer firms.
+    /// Only among the next `n` firm ids from the first one to come: a walk that cannot run
+    /// long. The range is of ids, not rows: bounds the index of ids answers at once (a bound of
+    /// rows made PostgreSQL walk every firm for a word that none has). Firms are never deleted,
+    /// but a rolled-back load (an import's preview) leaves a gap of ids; a gap only makes the
+    /// window hold fewer firms.
     Window(i64),
     /// From the trigram indexes, then sorted: best for a rare word.
     Index,
@@ -205,15 +206,16 @@ pub(crate) fn search_sql(backend: Backend, q: &FirmQuery, plan: TextPlan) -> (St
                 // the planner (even with a generic plan for any text) walks the firms in page
                 // order. (Given LIKE, it read a common word's every match from the trigram
                 // indexes when it guessed the word rare: 50 ms instead of 1 ms.)
-                let (needle, name, address) = if caseless(text) {
-                    (text.to_string(), "f.name", "f.address")
-                } else {
-                    (text.to_lowercase(), "lower(f.name)", "lower(f.address)")
-                };
-                args.push(Arg::Text(needle));
+                args.push(Arg::Text(text.to_string()));
                 let n = args.len();
+                // Both sides lower-cased by the database, as ILIKE compares them.
+                let (needle, name, address) = if caseless(text) {
+                    (format!("${n}"), "f.name", "f.address")
+                } else {
+                    (format!("lower(${n})"), "lower(f.name)", "lower(f.address)")
+                };
                 clauses.push(format!(
-                    "(strpos({name}, ${n}) > 0 OR strpos({address}, ${n}) > 0)"
+                    "(strpos({name}, {needle}) > 0 OR strpos({address}, {needle}) > 0)"
                 ));
             } else {
                 let op = match backend {
@@ -233,7 +235,9 @@ pub(crate) fn search_sql(backend: Backend, q: &FirmQuery, plan: TextPlan) -> (St
                     let after = args.len();
                     args.push(Arg::Int(size));
                     let size = args.len();
-                    clauses.push(format!("f.id > ${after} AND f.id <= ${after} + ${size}"));
+                    clauses.push(format!(
+                        "f.id > ${after} AND f.id <= (SELECT min(w.id) FROM firm w WHERE w.id > ${after}) + ${size}"
+                    ));
                 }
                 // An expression, not the column: the planner cannot walk the primary key in
                 // order, and reads the trigram indexes instead.
