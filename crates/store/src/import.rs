@@ -134,8 +134,11 @@ pub async fn run(
     let mut tx = db.begin().await?;
     let mut deferred = None;
     if input.kind == ListKind::Firms {
-        // A first load of a large list builds the firm indexes once at the end.
-        if crate::bulk::worth_deferring(&mut tx, parsed.records.len()).await? {
+        // A first load of a large list builds the firm indexes once at the end; on PostgreSQL
+        // not for a preview, which would hold the firm list from its readers for nothing.
+        if (apply || db.backend() == crate::Backend::Sqlite)
+            && crate::bulk::worth_deferring(&mut tx, parsed.records.len()).await?
+        {
             deferred = Some(crate::bulk::DeferredIndexes::defer(&mut tx).await?);
         }
         // The source list can hold millions of rows: a thousand at a time, looked up, checked

@@ -622,70 +622,60 @@ pub async fn insert_new_firms(
 ) -> Result<u64> {
     let mut inserted = 0;
     for chunk in firms.chunks(FIRM_BATCH) {
-        let (table, columns) = new_row_columns(ListKind::Firms);
-        let insert = format!("INSERT INTO {table} ({columns}) ");
-        // The new ids, in the order of `chunk`.
-        let ids: Vec<i64> = match tx {
-            // SQLite gives the rows of one INSERT the ids after the largest, in order, and the
-            // transaction holds the write lock: the ids are known without returning a row each
-            // (which costs a hand-over between threads per row). Checked at both ends.
-            crate::Tx::Sqlite(c) => {
-                let mut q = sqlx::QueryBuilder::new(insert.as_str());
-                q.push_values(chunk, |mut row, (agency_id, f)| {
-                    push_firm(&mut row, *agency_id, f, at);
-                });
-                let last = q.build().execute(&mut **c).await?.last_insert_rowid();
-                let first = last - chunk.len() as i64 + 1;
-                let ends: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT id, credit_code FROM firm WHERE id IN ($1, $2) ORDER BY id",
-                )
-                .bind(first)
-                .bind(last)
-                .fetch_all(&mut **c)
-                .await?;
-                let expected =
-                    [chunk.first(), chunk.last()].map(|f| f.map(|(_, f)| f.credit_code.as_str()));
-                let got = [ends.first(), ends.last()].map(|e| e.map(|(_, code)| code.as_str()));
-                if expected != got {
-                    return Err(StoreError::Invalid(format!(
-                        "firm ids {first}..={last} are not the rows just inserted"
-                    )));
-                }
-                (first..=last).collect()
-            }
-            crate::Tx::Pg(c) => {
-                let mut q = sqlx::QueryBuilder::new(insert.as_str());
-                q.push_values(chunk, |mut row, (agency_id, f)| {
-                    push_firm(&mut row, *agency_id, f, at);
-                });
-                q.push(" RETURNING id, credit_code");
-                let returned: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut **c).await?;
-                let by_code: std::collections::HashMap<&str, i64> = returned
-                    .iter()
-                    .map(|(id, code)| (code.as_str(), *id))
-                    .collect();
-                chunk
-                    .iter()
-                    .map(|(_, f)| {
-                        by_code.get(f.credit_code.as_str()).copied().ok_or_else(|| {
-                            StoreError::Invalid(format!(
-                                "firm {} not inserted",
-                                f.credit_code.as_str()
-                            ))
-                        })
-                    })
-                    .collect::<Result<_>>()?
-            }
-        };
-        let versions = chunk
+        let records: Vec<Record> = chunk.iter().map(|(_, f)| Record::Firm(f.clone())).collect();
+        let rows: Vec<NewRow> = chunk
             .iter()
-            .zip(&ids)
-            .map(|((agency_id, f), id)| Ok((*id, *agency_id, to_json(&Record::Firm(f.clone()))?)))
-            .collect::<Result<Vec<_>>>()?;
-        insert_first_versions(tx, ListKind::Firms, &versions, actor, at).await?;
-        inserted += ids.len() as u64;
+            .zip(&records)
+            .map(|((agency_id, _), record)| NewRow {
+                record,
+                owner: *agency_id,
+                firm: None,
+            })
+            .collect();
+        let rows: Vec<&NewRow> = rows.iter().collect();
+        inserted += insert_new_rows(tx, ListKind::Firms, &rows, actor, at)
+            .await?
+            .len() as u64;
     }
     Ok(inserted)
+}
+
+/// A new record of one list for [`insert_new_rows`]: its owning agency and the firm it names.
+struct NewRow<'a> {
+    record: &'a Record,
+    owner: i64,
+    firm: Option<i64>,
+}
+
+/// Inserts new records of `kind` (at most [`FIRM_BATCH`]) in one statement with ids reserved
+/// for them ([`reserve_ids`]), and their first versions in another; returns their ids in order.
+async fn insert_new_rows(
+    tx: &mut Tx,
+    kind: ListKind,
+    rows: &[&NewRow<'_>],
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (table, columns) = new_row_columns(kind);
+    let ids = reserve_ids(tx, table, rows.len()).await?;
+    on_tx!(tx, |c| {
+        let mut q = sqlx::QueryBuilder::new(format!("INSERT INTO {table} (id, {columns}) "));
+        q.push_values(rows.iter().zip(&ids), |mut row, (r, id)| {
+            row.push_bind(*id);
+            push_new_row(&mut row, r.record, r.owner, r.firm, at);
+        });
+        q.build().execute(&mut *c).await?.rows_affected()
+    });
+    let versions = rows
+        .iter()
+        .zip(&ids)
+        .map(|(r, id)| Ok((*id, r.owner, to_json(r.record)?)))
+        .collect::<Result<Vec<_>>>()?;
+    insert_first_versions(tx, kind, &versions, actor, at).await?;
+    Ok(ids)
 }
 
 /// Of these credit codes, the firms stored already: credit code → (id, owning agency).
@@ -916,7 +906,9 @@ async fn stored_keys(
 /// same natural keys are looked up a thousand at a time; new records are inserted a thousand per
 /// statement with their first versions, and new cases, complaints and problems mark their firms
 /// as special sources (R-DRAW-SPC-1) likewise. Records stored already, and a record repeating
-/// the key of an earlier one here, go through [`upsert`] afterwards, in their order. Each record
+/// the key of an earlier one here, go through [`upsert`] afterwards, in their order. Records of
+/// several lists are written list by list, in the order the lists first appear: the same rows
+/// as one by one, their versions and special sources numbered in that order. Each record
 /// is `(agency, record)`; officers name their own agency and cases, complaints and problems
 /// belong to the agency of their firm, as with [`upsert`].
 pub async fn put_records(
@@ -956,16 +948,18 @@ pub async fn put_records(
             .ok_or_else(|| StoreError::Invalid("firms have put_firms".into()))?;
         resolved.push(Resolved {
             place,
-            record,
-            owner,
-            firm,
+            row: NewRow {
+                record,
+                owner,
+                firm,
+            },
             key,
         });
     }
     let mut kinds: Vec<ListKind> = Vec::new();
     for r in &resolved {
-        if !kinds.contains(&r.record.kind()) {
-            kinds.push(r.record.kind());
+        if !kinds.contains(&r.row.record.kind()) {
+            kinds.push(r.row.record.kind());
         }
     }
     let mut later: Vec<&Resolved> = Vec::new();
@@ -973,10 +967,12 @@ pub async fn put_records(
     for kind in kinds {
         let of_kind: Vec<&Resolved> = resolved
             .iter()
-            .filter(|r| r.record.kind() == kind)
+            .filter(|r| r.row.record.kind() == kind)
             .collect();
-        let keys: Vec<(String, Option<i64>)> =
-            of_kind.iter().map(|r| (r.key.clone(), r.firm)).collect();
+        let keys: Vec<(String, Option<i64>)> = of_kind
+            .iter()
+            .map(|r| (r.key.clone(), r.row.firm))
+            .collect();
         let stored = stored_keys(tx, kind, &keys).await?;
         let mut new = Vec::with_capacity(of_kind.len());
         for r in of_kind {
@@ -986,28 +982,17 @@ pub async fn put_records(
                 new.push(r);
             }
         }
-        let (table, columns) = new_row_columns(kind);
         for chunk in new.chunks(FIRM_BATCH) {
-            let ids = reserve_ids(tx, table, chunk.len()).await?;
-            on_tx!(tx, |c| {
-                let mut q =
-                    sqlx::QueryBuilder::new(format!("INSERT INTO {table} (id, {columns}) "));
-                q.push_values(chunk.iter().zip(&ids), |mut row, (r, id)| {
-                    row.push_bind(*id);
-                    push_new_row(&mut row, r.record, r.owner, r.firm, at);
-                });
-                q.build().execute(&mut *c).await?.rows_affected()
-            });
-            let versions = chunk
-                .iter()
-                .zip(&ids)
-                .map(|(r, id)| Ok((*id, r.owner, to_json(r.record)?)))
-                .collect::<Result<Vec<_>>>()?;
-            insert_first_versions(tx, kind, &versions, actor, at).await?;
+            let rows: Vec<&NewRow> = chunk.iter().map(|r| &r.row).collect();
+            let ids = insert_new_rows(tx, kind, &rows, actor, at).await?;
             let marks: Vec<_> = chunk
                 .iter()
                 .zip(&ids)
-                .filter_map(|(r, id)| r.firm.map(|firm| (r.record, *id, firm, r.owner)))
+                .filter_map(|(r, id)| {
+                    r.row
+                        .firm
+                        .map(|firm| (r.row.record, *id, firm, r.row.owner))
+                })
                 .collect();
             crate::special::mark_many(tx, &marks, at).await?;
             counts.new += chunk.len();
@@ -1016,7 +1001,7 @@ pub async fn put_records(
     // In the order given, so that a repeated key ends with its last record.
     later.sort_by_key(|r| r.place);
     for r in later {
-        match upsert(tx, actor, r.owner, r.record, at).await? {
+        match upsert(tx, actor, r.row.owner, r.row.record, at).await? {
             Outcome::New(_) => counts.new += 1,
             Outcome::Changed(_) => counts.changed += 1,
             Outcome::Unchanged(_) => counts.unchanged += 1,
@@ -1029,8 +1014,6 @@ pub async fn put_records(
 struct Resolved<'a> {
     /// Its place among the records given.
     place: usize,
-    record: &'a Record,
-    owner: i64,
-    firm: Option<i64>,
+    row: NewRow<'a>,
     key: String,
 }

@@ -34,7 +34,7 @@ async fn city(db: &Db, firms: usize) -> (Vec<(i64, FirmRecord)>, Vec<(i64, Recor
         .collect();
     let params = DemoParams {
         firms,
-        officers: 40,
+        officers: 1_100,
         ..DemoParams::default()
     };
     let year = Year::containing(params.reference_date);
@@ -320,10 +320,23 @@ async fn indexes_set_aside_for_a_large_load_are_whole_again_after_it_or_its_roll
         text_index_is_whole(&t).await;
         assert_eq!(times_found(&t.db, new).await, 0, "{}", t.url);
 
-        // Committed: the same indexes, and the text index has the new firms once each.
+        // Committed: the same indexes, and the text index has the new firms once each, also
+        // one added and then changed within the load.
         let mut tx = t.db.begin().await.unwrap();
         let deferred = DeferredIndexes::defer(&mut tx).await.unwrap();
+        let set_aside = match &t.db {
+            // Four indexes and the text index's three triggers.
+            Db::Sqlite(_) => 7,
+            // Six indexes (two of them the trigram text indexes).
+            Db::Pg(_) => 6,
+        };
+        assert_eq!(deferred.len(), set_aside, "{}", t.url);
         let counts = lists::put_firms(&mut tx, "test", rest, &none, at)
+            .await
+            .unwrap();
+        let mut renamed = rest[5].1.clone();
+        renamed.name = "装置改名后的化工厂".into();
+        lists::upsert(&mut tx, "test", rest[5].0, &Record::Firm(renamed), at)
             .await
             .unwrap();
         deferred.restore(&mut tx).await.unwrap();
@@ -333,6 +346,12 @@ async fn indexes_set_aside_for_a_large_load_are_whole_again_after_it_or_its_roll
         text_index_is_whole(&t).await;
         assert_eq!(times_found(&t.db, new).await, 1, "{}", t.url);
         assert_eq!(times_found(&t.db, old).await, 1, "{}", t.url);
+        assert_eq!(
+            found(&t.db, "装置改名后").await,
+            vec![rest[5].1.credit_code.as_str().to_string()],
+            "{}",
+            t.url
+        );
         // A firm added afterwards is found: its text is indexed as it comes again.
         let mut late = rest[0].1.clone();
         late.credit_code = CreditCode::from_parts('9', '1', "650102", "MA999999").unwrap();
@@ -410,21 +429,29 @@ async fn only_a_load_that_is_large_and_at_least_doubles_the_list_sets_indexes_as
         lists::put_firms(&mut tx, "test", &firms, &none, spotcheck_store::now())
             .await
             .unwrap();
-        // The list now holds one more than the minimum: a load of the minimum would not double it.
-        assert!(!bulk::worth_deferring(&mut tx, bulk::DEFER_MIN_ROWS)
+        // The list now holds 10,001 firms: loading the same file again, or one not twice as
+        // large, need not double it.
+        let stored = firms.len();
+        assert!(!bulk::worth_deferring(&mut tx, stored).await.unwrap());
+        assert!(!bulk::worth_deferring(&mut tx, 2 * stored - 1)
             .await
             .unwrap());
-        assert!(bulk::worth_deferring(&mut tx, bulk::DEFER_MIN_ROWS + 1)
-            .await
-            .unwrap());
+        assert!(bulk::worth_deferring(&mut tx, 2 * stored).await.unwrap());
     }
 }
 
 #[tokio::test]
 async fn a_firm_beyond_the_first_twenty_thousand_is_found_by_its_name_on_every_backend() {
     for t in all_backends().await {
-        // More firms than a search walks before it asks the text index (PostgreSQL).
+        // More firms than a search walks before it asks the text index (PostgreSQL), after a
+        // gap of ids as long as that walk (a rolled-back load of as many firms leaves one).
         let (firms, _) = city(&t.db, 20_500).await;
+        if let Db::Pg(p) = &t.db {
+            sqlx::query("SELECT setval(pg_get_serial_sequence('firm', 'id'), 30000)")
+                .execute(p)
+                .await
+                .unwrap();
+        }
         let mut tx = t.db.begin().await.unwrap();
         let none = lists::stored_firms(&mut tx, &[]).await.unwrap();
         lists::put_firms(&mut tx, "test", &firms, &none, spotcheck_store::now())
@@ -455,5 +482,14 @@ async fn a_firm_beyond_the_first_twenty_thousand_is_found_by_its_name_on_every_b
                 t.url
             );
         }
+        // A page after any id, even the largest, is an empty page.
+        let query = FirmQuery {
+            text: Some(firms[3].1.name.clone()),
+            after_id: Some(i64::MAX - 1),
+            limit: 50,
+            ..FirmQuery::default()
+        };
+        let page = firms::search(&t.db, &query).await.unwrap();
+        assert!(page.items.is_empty(), "{}", t.url);
     }
 }
