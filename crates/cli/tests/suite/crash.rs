@@ -1,5 +1,5 @@
 //! Crashes: a `spotcheck serve` process is killed (SIGKILL) in the middle of a large import
-//! uploaded through the web and in the middle of a draw executed through the JSON API, then
+//! uploaded through the web (a first load, which sets the firm indexes aside until its end) and in the middle of a draw executed through the JSON API, then
 //! started again. The database must hold all of the operation or none of it (and a SQLite file
 //! must pass its integrity check), the audit chain must verify, and the operation must succeed
 //! when repeated.
@@ -24,9 +24,38 @@ use spotcheck_store::demo::{DemoOptions, DEMO_PASSWORD};
 use spotcheck_store::testing::{self, TestDb};
 use spotcheck_store::{account, agency, draws, Db};
 
-/// Firms in the imported file.
+/// Firms in the imported file: by default a first load large enough that the import sets the
+/// firm indexes aside and builds them at its end (`store::bulk`).
 fn import_rows() -> usize {
-    env_number("SPOTCHECK_CRASH_ROWS", 3_000)
+    env_number(
+        "SPOTCHECK_CRASH_ROWS",
+        spotcheck_store::bulk::DEFER_MIN_ROWS,
+    )
+}
+
+/// The firm table's indexes and triggers, as the database describes them.
+async fn firm_schema(db: &Db) -> Vec<String> {
+    let sql = match db {
+        Db::Sqlite(_) => {
+            "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master \
+             WHERE tbl_name = 'firm' ORDER BY 1"
+        }
+        Db::Pg(_) => "SELECT indexdef FROM pg_indexes WHERE tablename = 'firm' ORDER BY 1",
+    };
+    spotcheck_store::on_db!(db, |p| sqlx::query_scalar::<_, String>(sql)
+        .fetch_all(p)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}")))
+}
+
+/// On SQLite, the text index of firm names and addresses agrees with the firm table.
+async fn text_index_is_sound(db: &Db) {
+    if let Db::Sqlite(pool) = db {
+        sqlx::query("INSERT INTO firm_fts (firm_fts, rank) VALUES ('integrity-check', 1)")
+            .execute(pool)
+            .await
+            .expect("the text index of firms agrees with the firm table");
+    }
 }
 
 /// Key units in the drawn population (each one becomes a task).
@@ -169,6 +198,7 @@ async fn import_killed(test_db: &TestDb, fraction: f64) -> bool {
     let all_firms = "SELECT COUNT(*) FROM firm";
     let imports = "SELECT COUNT(*) FROM audit_event WHERE action = 'list.import'";
     let before = count(db, all_firms).await;
+    let schema = firm_schema(db).await;
     let logs = tempfile::tempdir().expect("a folder for the server's log");
     let log = logs.path().join("serve.log");
 
@@ -242,6 +272,12 @@ async fn import_killed(test_db: &TestDb, fraction: f64) -> bool {
     // The restart: the server opens (and migrates) the database again.
     let mut server = Server::start(url, &log);
     sqlite_file_is_sound(db).await;
+    assert_eq!(
+        firm_schema(db).await,
+        schema,
+        "the firm indexes are all there"
+    );
+    text_index_is_sound(db).await;
     let after = count(db, all_firms).await;
     assert!(
         after == before || after == before + rows as i64,
@@ -277,6 +313,12 @@ async fn import_killed(test_db: &TestDb, fraction: f64) -> bool {
     let apply_time = started.elapsed();
     assert_eq!(count(db, all_firms).await, before + rows as i64);
     assert_eq!(count(db, imports).await, 1);
+    assert_eq!(
+        firm_schema(db).await,
+        schema,
+        "the firm indexes are built again"
+    );
+    text_index_is_sound(db).await;
     let events_after = audit_verifies(url);
     assert!(events_after > events);
     server.kill();
