@@ -1199,18 +1199,24 @@ async fn insert_tasks(
             }
         }
         crate::Tx::Pg(c) => {
+            // Two arrays (sent in binary) rather than one JSON text to take apart row by row.
             let sql = format!(
-                "INSERT INTO task ({COLUMNS}) SELECT $1, $2, (j.value->>0)::bigint, j.value->>1, $3, 'dispatched', $4 \
-                 FROM json_array_elements($5::json) WITH ORDINALITY AS j(value, n) ORDER BY j.n \
+                "INSERT INTO task ({COLUMNS}) SELECT $1, $2, u.firm_id, u.officers, $3, 'dispatched', $4 \
+                 FROM unnest($5::bigint[], $6::text[]) WITH ORDINALITY AS u(firm_id, officers, n) ORDER BY u.n \
                  RETURNING id, firm_id"
             );
             for chunk in tasks.chunks(TASK_ROWS_PER_STATEMENT) {
+                let (firms, teams): (Vec<i64>, Vec<&str>) = chunk
+                    .iter()
+                    .map(|(firm, team)| (*firm, team.as_str()))
+                    .unzip();
                 let ids: Vec<(i64, i64)> = sqlx::query_as(&sql)
                     .bind(record.id)
                     .bind(agency_id)
                     .bind(due)
                     .bind(at)
-                    .bind(json(&chunk)?)
+                    .bind(&firms)
+                    .bind(&teams)
                     .fetch_all(&mut **c)
                     .await?;
                 stored(ids.len() as u64, chunk)?;
