@@ -44,6 +44,10 @@ async fn a_key_draw_goes_from_freeze_to_dispatch_and_its_record_verifies() {
             .unwrap();
         let input: spotcheck_draw::DrawInput = serde_json::from_str(&frozen.input).unwrap();
         assert!(input.population.len() > 10, "Tianshan's key units");
+        assert!(
+            input.population.windows(2).all(|w| w[0].id < w[1].id),
+            "the frozen population is in the order of its ids' bytes on every backend"
+        );
         assert!(input.officers.len() >= 2);
         assert_eq!(
             frozen.population_sha256,
