@@ -217,47 +217,66 @@ pub async fn load(
 
     // R-LIST-3: projects approved in the previous year; R-LIST-4/5/6: cases of the previous quarter.
     let last_year = year.prev().unwrap_or(year);
-    let projects = params
-        .projects(last_year)
-        .map(|p| {
-            Ok((
-                agency_of(p.firm_index)?,
-                Record::Project(ProjectRecord::from_demo(&p, &firm(p.firm_index))),
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    // Each record written for the agency of the firm it names.
+    let naming = |records: Vec<(usize, Record)>| {
+        records
+            .into_iter()
+            .map(|(index, record)| Ok((agency_of(index)?, record)))
+            .collect::<Result<Vec<_>>>()
+    };
+    let projects = naming(
+        params
+            .projects(last_year)
+            .map(|p| {
+                let f = firm(p.firm_index);
+                (
+                    p.firm_index,
+                    Record::Project(ProjectRecord::from_demo(&p, &f)),
+                )
+            })
+            .collect(),
+    )?;
     summary.projects += put(&mut tx, at, &projects, &|_| {}).await?;
     let quarter = Quarter::containing(params.reference_date);
     let last_quarter = quarter.prev().unwrap_or(quarter);
-    let complaints = params
-        .complaints(last_quarter)
-        .map(|c| {
-            Ok((
-                agency_of(c.firm_index)?,
-                Record::Complaint(ComplaintRecord::from_demo(&c, &firm(c.firm_index))),
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let complaints = naming(
+        params
+            .complaints(last_quarter)
+            .map(|c| {
+                let f = firm(c.firm_index);
+                (
+                    c.firm_index,
+                    Record::Complaint(ComplaintRecord::from_demo(&c, &f)),
+                )
+            })
+            .collect(),
+    )?;
     summary.complaints += put(&mut tx, at, &complaints, &|_| {}).await?;
-    let penalty_cases = params
-        .penalty_cases(last_quarter)
-        .map(|p| {
-            Ok((
-                agency_of(p.firm_index)?,
-                Record::Penalty(PenaltyRecord::from_demo(&p, &firm(p.firm_index))),
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let penalty_cases = naming(
+        params
+            .penalty_cases(last_quarter)
+            .map(|p| {
+                let f = firm(p.firm_index);
+                (
+                    p.firm_index,
+                    Record::Penalty(PenaltyRecord::from_demo(&p, &f)),
+                )
+            })
+            .collect(),
+    )?;
     summary.penalty_cases += put(&mut tx, at, &penalty_cases, &|_| {}).await?;
-    let key_problems = params
-        .key_problems(last_quarter)
-        .map(|k| {
-            Ok((
-                agency_of(k.firm_index)?,
-                Record::Problem(ProblemRecord::from_demo(&k, &firm(k.firm_index))),
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let key_problems = naming(
+        params
+            .key_problems(last_quarter)
+            .map(|k| {
+                let f = firm(k.firm_index);
+                (
+                    k.firm_index,
+                    Record::Problem(ProblemRecord::from_demo(&k, &f)),
+                )
+            })
+            .collect(),
+    )?;
     summary.key_problems += put(&mut tx, at, &key_problems, &|_| {}).await?;
 
     audit::append(

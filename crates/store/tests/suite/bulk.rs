@@ -86,18 +86,21 @@ async fn city(db: &Db, firms: usize) -> (Vec<(i64, FirmRecord)>, Vec<(i64, Recor
     (firm_records, records)
 }
 
+/// The lists other than firms.
+const OTHER_LISTS: [ListKind; 5] = [
+    ListKind::Officers,
+    ListKind::Projects,
+    ListKind::Complaints,
+    ListKind::Penalties,
+    ListKind::Problems,
+];
+
 /// Everything the lists hold: each list's current records (id, agency, record), the typed rows
 /// (id, agency, firm, natural key), every version's agency, number and data, and the special
 /// sources.
 async fn contents(db: &Db) -> Vec<String> {
     let mut out = Vec::new();
-    for kind in [
-        ListKind::Officers,
-        ListKind::Projects,
-        ListKind::Complaints,
-        ListKind::Penalties,
-        ListKind::Problems,
-    ] {
+    for kind in OTHER_LISTS {
         let page = lists::page(db, kind, "", None, 5_000).await.unwrap();
         out.extend(page.items.iter().map(|s| format!("{kind} {s:?}")));
     }
@@ -138,13 +141,7 @@ async fn records_written_in_bulk_end_as_written_one_by_one() {
         let (firms, records) = city(&one.db, 600).await;
         let (same_firms, same_records) = city(&bulk.db, 600).await;
         assert_eq!((&firms, &records), (&same_firms, &same_records));
-        for kind in [
-            ListKind::Officers,
-            ListKind::Projects,
-            ListKind::Complaints,
-            ListKind::Penalties,
-            ListKind::Problems,
-        ] {
+        for kind in OTHER_LISTS {
             assert!(
                 records.iter().any(|(_, r)| r.kind() == kind),
                 "the city has no {kind}"
