@@ -632,7 +632,6 @@ pub async fn insert_new_firms(
                 firm: None,
             })
             .collect();
-        let rows: Vec<&NewRow> = rows.iter().collect();
         inserted += insert_new_rows(tx, ListKind::Firms, &rows, actor, at)
             .await?
             .len() as u64;
@@ -641,6 +640,7 @@ pub async fn insert_new_firms(
 }
 
 /// A new record of one list for [`insert_new_rows`]: its owning agency and the firm it names.
+#[derive(Clone, Copy)]
 struct NewRow<'a> {
     record: &'a Record,
     owner: i64,
@@ -652,7 +652,7 @@ struct NewRow<'a> {
 async fn insert_new_rows(
     tx: &mut Tx,
     kind: ListKind,
-    rows: &[&NewRow<'_>],
+    rows: &[NewRow<'_>],
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<Vec<i64>> {
@@ -736,6 +736,17 @@ pub struct Counts {
     pub new: usize,
     pub changed: usize,
     pub unchanged: usize,
+}
+
+impl Counts {
+    /// Counts what [`upsert`] did with one record.
+    pub fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::New(_) => self.new += 1,
+            Outcome::Changed(_) => self.changed += 1,
+            Outcome::Unchanged(_) => self.unchanged += 1,
+        }
+    }
 }
 
 /// Writes many firms as [`upsert`] would, one record at a time, but in bulk: the stored firms
@@ -983,7 +994,7 @@ pub async fn put_records(
             }
         }
         for chunk in new.chunks(FIRM_BATCH) {
-            let rows: Vec<&NewRow> = chunk.iter().map(|r| &r.row).collect();
+            let rows: Vec<NewRow> = chunk.iter().map(|r| r.row).collect();
             let ids = insert_new_rows(tx, kind, &rows, actor, at).await?;
             let marks: Vec<_> = chunk
                 .iter()
@@ -1001,11 +1012,7 @@ pub async fn put_records(
     // In the order given, so that a repeated key ends with its last record.
     later.sort_by_key(|r| r.place);
     for r in later {
-        match upsert(tx, actor, r.row.owner, r.row.record, at).await? {
-            Outcome::New(_) => counts.new += 1,
-            Outcome::Changed(_) => counts.changed += 1,
-            Outcome::Unchanged(_) => counts.unchanged += 1,
-        }
+        counts.add(upsert(tx, actor, r.row.owner, r.row.record, at).await?);
     }
     Ok(counts)
 }

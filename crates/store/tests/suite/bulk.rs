@@ -127,14 +127,6 @@ async fn contents(db: &Db) -> Vec<String> {
     out
 }
 
-fn tally(counts: &mut Counts, outcome: Outcome) {
-    match outcome {
-        Outcome::New(_) => counts.new += 1,
-        Outcome::Changed(_) => counts.changed += 1,
-        Outcome::Unchanged(_) => counts.unchanged += 1,
-    }
-}
-
 #[tokio::test]
 async fn records_written_in_bulk_end_as_written_one_by_one() {
     for (one, bulk) in all_backends().await.into_iter().zip(all_backends().await) {
@@ -187,7 +179,7 @@ async fn records_written_in_bulk_end_as_written_one_by_one() {
                 let outcome = lists::upsert(&mut tx, "test", *agency, record, at)
                     .await
                     .unwrap();
-                tally(&mut counts, outcome);
+                counts.add(outcome);
             }
             expected.push(counts);
         }
