@@ -258,28 +258,60 @@ async fn text_from_users_is_escaped_in_pages() {
 #[tokio::test]
 async fn a_login_redirect_never_leaves_the_site() {
     let app = TestApp::spawn(sqlite().await).await;
+    // Browsers read `//host` and `/\host` as another site and drop tabs and line breaks.
+    for hostile in [
+        "//evil.example/",
+        "/\\evil.example/",
+        "/\t/evil.example/",
+        "/\n/evil.example",
+    ] {
+        let c = TestApp::client();
+        let page = c
+            .get(app.url("/login"))
+            .query(&[("next", hostile)])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&page);
+        let r = c
+            .post(app.url("/login"))
+            .form(&[
+                ("username", "admin"),
+                ("password", ADMIN_PASSWORD),
+                ("csrf", &csrf),
+                ("next", hostile),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/", "{hostile:?}");
+        // Signed in already, the login page sends the browser on at once: home as well.
+        let r = c
+            .get(app.url("/login"))
+            .query(&[("next", hostile)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/", "{hostile:?}");
+    }
+    // A local page is followed.
     let c = TestApp::client();
-    let page = c
-        .get(app.url("/login?next=//evil.example/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&page);
+    let page = app.get_text(&c, "/login?next=/firms").await.1;
     let r = c
         .post(app.url("/login"))
         .form(&[
             ("username", "admin"),
             ("password", ADMIN_PASSWORD),
-            ("csrf", &csrf),
-            ("next", "//evil.example/"),
+            ("csrf", &csrf_of(&page)),
+            ("next", "/firms"),
         ])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers()["location"], "/");
+    assert_eq!(r.headers()["location"], "/firms");
 }
 
 #[tokio::test]
