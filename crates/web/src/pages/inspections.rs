@@ -844,7 +844,9 @@ pub async fn pack_forms(
     user: CurrentUser,
     axum::extract::Query(q): axum::extract::Query<PackQuery>,
 ) -> Result<Response, AppError> {
-    user.require(Permission::ViewRegistry)?;
+    // Every form of the quarter in full (contacts, officers, findings, signatures): for those
+    // who may print any form of their jurisdiction, as `print` lets them.
+    user.require(Permission::ReviewInspections)?;
     let agency = super::visible_agencies(&state, &user)
         .await?
         .into_iter()

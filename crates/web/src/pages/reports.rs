@@ -398,6 +398,8 @@ struct PackPage {
     due: NaiveDate,
     tasks: usize,
     forms: Vec<(i64, String)>,
+    /// Whether the caller may print the forms (`inspections::pack_forms`).
+    can_print_forms: bool,
     can_submit: bool,
     submitted: Option<String>,
     /// What the legal section sees: every branch's pack, arrived or late.
@@ -472,6 +474,7 @@ pub async fn pack(
             urlencode(&agency.code)
         ),
         submitted: sent.iter().find(|s| s.agency_id == agency.id).map(describe),
+        can_print_forms: user.role.may(Permission::ReviewInspections),
         can_submit: user.role.may(Permission::EditRegistry) && user.can_see(&agency),
         agency_code: agency.code.clone(),
         agency_name: agency.name(lang.code()).to_string(),

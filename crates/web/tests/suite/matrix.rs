@@ -434,7 +434,7 @@ fn lines(r: &Records) -> Vec<Line> {
         get(
             "/reports/pack/forms",
             "/reports/pack/forms?agency=650102&period=2026Q2",
-            Scoped,
+            May(ReviewInspections),
         ),
         line(
             "POST",

@@ -130,6 +130,20 @@ async fn the_legal_section_sees_which_packs_arrived() {
         .find(|r| r.contains("米东区分局"))
         .unwrap();
     assert!(midong.contains("尚未报送"));
+
+    // The forms in full are for reviewers: an officer sees the pack without their link, and is
+    // refused them.
+    let officer = TestApp::client();
+    app.login(&officer, "officer", DEMO_PASSWORD).await;
+    let (_, page) = app
+        .get_text(&officer, "/reports/pack?agency=650102&period=2026Q2")
+        .await;
+    assert!(page.contains("id=\"pack-xlsx\"") && !page.contains("id=\"pack-forms\""));
+    let (status, forms) = app
+        .get_text(&officer, "/reports/pack/forms?agency=650102&period=2026Q2")
+        .await;
+    assert_eq!(status, 403);
+    assert!(!forms.contains("污染源现场监察情况表汇编"));
 }
 
 #[tokio::test]
