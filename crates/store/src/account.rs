@@ -176,6 +176,38 @@ pub async fn authenticate(
     now: DateTime<Utc>,
     policy: LockoutPolicy,
 ) -> Result<LoginOutcome> {
+    check_password(db, username, password, now, policy, "session.login").await
+}
+
+/// Checks the password of a person confirming someone else's action at their side (the
+/// approver of a redraw), as [`authenticate`] does a login: failures count towards the lockout,
+/// and every attempt is audited (a success as `account.password_confirmed`).
+pub async fn confirm_password(
+    db: &Db,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+    policy: LockoutPolicy,
+) -> Result<LoginOutcome> {
+    check_password(
+        db,
+        username,
+        password,
+        now,
+        policy,
+        "account.password_confirmed",
+    )
+    .await
+}
+
+async fn check_password(
+    db: &Db,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+    policy: LockoutPolicy,
+    success: &str,
+) -> Result<LoginOutcome> {
     // Verify outside the transaction: argon2 takes tens of milliseconds and must not hold the
     // write lock. The counters are then updated in a transaction that re-reads the row.
     let Some(account) = by_username(db, username).await? else {
@@ -210,7 +242,7 @@ pub async fn authenticate(
             &mut tx,
             now,
             username,
-            "session.login",
+            success,
             &subject,
             serde_json::json!({}),
         )

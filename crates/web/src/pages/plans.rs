@@ -379,6 +379,8 @@ pub struct StepForm {
     reason: String,
     #[serde(default)]
     approver: String,
+    #[serde(default)]
+    approver_password: String,
 }
 
 /// What the steps need besides the plan: the randomness and witnesses (seed), the reason and
@@ -393,6 +395,9 @@ pub(crate) struct StepInput {
     pub reason: String,
     #[serde(default)]
     pub approver: String,
+    /// The approver's own password, typed by them at the actor's side.
+    #[serde(default)]
+    pub approver_password: String,
 }
 
 /// Runs one step of the procedure (`freeze`, `seed`, `execute` or `redraw`) on a plan of the
@@ -413,6 +418,22 @@ pub(crate) async fn run_step(
         "seed" => draws::seed(&state.db, actor, &plan, &input.randomness, &input.witnesses).await?,
         "execute" => draws::execute(&state.db, actor, &plan).await?,
         "redraw" => {
+            // Four eyes (DRAW.md step 5): the approver confirms with their own password; a
+            // username alone could be typed by anyone.
+            let confirmed = spotcheck_store::account::confirm_password(
+                &state.db,
+                input.approver.trim(),
+                &input.approver_password,
+                spotcheck_store::now(),
+                state.config.lockout,
+            )
+            .await?;
+            if !matches!(
+                confirmed,
+                spotcheck_store::account::LoginOutcome::Success(_)
+            ) {
+                return Ok(Err(Refusal::RedrawNeedsApprover));
+            }
             draws::redraw(
                 &state.db,
                 actor,
@@ -447,6 +468,7 @@ pub async fn step(
             .collect(),
         reason: f.reason,
         approver: f.approver,
+        approver_password: f.approver_password,
     };
     match run_step(&state, &user, id, &step, &input).await? {
         Ok(_) => Ok(super::see_other(format!("/plans/{id}"))),

@@ -499,7 +499,11 @@ fn lines(r: &Records) -> Vec<Line> {
             "POST",
             "/plans/{id}/{step}",
             format!("/plans/{plan}/redraw"),
-            f(&[("reason", "理由充分"), ("approver", "legal")]),
+            f(&[
+                ("reason", "理由充分"),
+                ("approver", "legal"),
+                ("approver_password", DEMO_PASSWORD),
+            ]),
             May(RunDraws),
         ),
         get("/lists", "/lists", Anyone),
@@ -638,7 +642,11 @@ fn lines(r: &Records) -> Vec<Line> {
             "POST",
             "/api/v1/plans/{id}/{step}",
             format!("/api/v1/plans/{plan}/redraw"),
-            f(&[("reason", "理由充分"), ("approver", "legal")]),
+            f(&[
+                ("reason", "理由充分"),
+                ("approver", "legal"),
+                ("approver_password", DEMO_PASSWORD),
+            ]),
             May(RunDraws),
         ),
         get(

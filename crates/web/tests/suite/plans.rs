@@ -277,15 +277,45 @@ async fn a_redraw_in_the_browser_needs_an_approver_and_shows_the_replaced_draw()
     .unwrap();
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await.unwrap().contains("另一名"));
+    // Another person's username is not enough: they confirm with their own password.
+    for password in ["", "not-their-password"] {
+        let r = post(
+            "redraw",
+            vec![
+                ("reason", "执法人员病休"),
+                ("approver", "legal"),
+                ("approver_password", password),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422, "{password:?}");
+        assert!(r.text().await.unwrap().contains("由其本人输入密码"));
+    }
+    let (_, page) = app.get_text(&c, &plan).await;
+    assert!(!page.contains("id=\"replaced\""), "no redraw yet");
     assert_eq!(
         post(
             "redraw",
-            vec![("reason", "执法人员病休"), ("approver", "legal")]
+            vec![
+                ("reason", "执法人员病休"),
+                ("approver", "legal"),
+                ("approver_password", DEMO_PASSWORD)
+            ]
         )
         .await
         .unwrap()
         .status(),
         303
+    );
+    let events = spotcheck_store::audit::recent(&app.db, None, 20)
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "account.password_confirmed" && e.actor == "legal"),
+        "the approval is in the audit log"
     );
     let (_, page) = app.get_text(&c, &plan).await;
     assert!(
