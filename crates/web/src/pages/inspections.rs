@@ -23,9 +23,12 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 
-/// Rows of officers, findings the form offers (more officers or findings: a second visit).
+/// Rows of officers the form offers (more officers: a second visit).
 const OFFICER_ROWS: usize = 4;
+/// Rows of findings a blank form offers; a form with more non-compliant items offers a row for
+/// each, up to one per check item and a general one.
 const FINDING_ROWS: usize = 3;
+const MAX_FINDING_ROWS: usize = CheckItem::ALL.len() + 1;
 /// `datetime-local` inputs send minutes; seconds are accepted too.
 const DATETIME_FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"];
 
@@ -157,7 +160,18 @@ impl FormView {
                 measures: measure_views(&f.measures),
             })
             .collect();
-        while findings.len() < FINDING_ROWS {
+        // R-INSP-2: every non-compliant item needs a finding; a row for each still without one,
+        // and one more.
+        let undescribed = form
+            .items
+            .iter()
+            .filter(|c| {
+                c.verdict == Verdict::NonCompliant
+                    && !form.findings.iter().any(|f| f.item == Some(c.item))
+            })
+            .count();
+        let rows = (findings.len() + undescribed.max(1)).clamp(FINDING_ROWS, MAX_FINDING_ROWS);
+        while findings.len() < rows {
             findings.push(FindingView {
                 item: String::new(),
                 violation: String::new(),
@@ -252,7 +266,7 @@ fn form_from_fields(fields: &[(String, String)]) -> InspectionForm {
             })
         })
         .collect();
-    let findings = (0..FINDING_ROWS)
+    let findings = (0..MAX_FINDING_ROWS)
         .filter_map(|n| {
             let measures: Vec<Measure> = MeasureKind::ALL
                 .iter()

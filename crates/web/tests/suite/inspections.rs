@@ -252,6 +252,54 @@ async fn a_violation_with_measures_shows_in_the_results_detail_and_its_spreadshe
 }
 
 #[tokio::test]
+async fn a_form_with_more_non_compliant_items_than_blank_finding_rows_can_be_submitted() {
+    // The storage is not what is tested here: the form's rows, read and offered again.
+    let app = TestApp::spawn(sqlite().await).await;
+    let (task_id, _) = demo_task_of_officer(&app).await;
+    let officer = TestApp::client();
+    app.login(&officer, "officer", DEMO_PASSWORD).await;
+    let bad: Vec<CheckItem> = CheckItem::ALL.iter().copied().take(5).collect();
+    let mut fields: Vec<(String, String)> = complete_form(&app, task_id, false)
+        .await
+        .into_iter()
+        .filter(|(k, _)| !bad.iter().any(|i| *k == format!("verdict_{}", i.as_str())))
+        .collect();
+    for item in &bad {
+        fields.push((format!("verdict_{}", item.as_str()), "non_compliant".into()));
+        fields.push((format!("remark_{}", item.as_str()), "不符合".into()));
+    }
+    // One finding described: refused, and the form offers a row for each of the four left.
+    let mut one = fields.clone();
+    one.push(("finding_0_item".into(), bad[0].as_str().into()));
+    one.push(("finding_0_violation".into(), "违法行为一".into()));
+    let r = post_form(&app, &officer, task_id, "submit", "m1", &one).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("违法行为一"), "what was typed is kept");
+    for n in 1..5 {
+        assert!(
+            page.contains(&format!("name=\"finding_{n}_violation\" value=\"\"")),
+            "an empty row {n} to describe the next non-compliant item in"
+        );
+    }
+    // All five described: submitted with five findings.
+    for (n, item) in bad.iter().enumerate() {
+        fields.push((format!("finding_{n}_item"), item.as_str().into()));
+        fields.push((format!("finding_{n}_violation"), format!("违法行为{n}")));
+    }
+    let r = post_form(&app, &officer, task_id, "submit", "m2", &fields).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let stored = spotcheck_store::inspections::current(&app.db, task_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, "submitted");
+    let form: spotcheck_core::inspection::InspectionForm =
+        serde_json::from_str(&stored.form).unwrap();
+    assert_eq!(form.findings.len(), 5);
+}
+
+#[tokio::test]
 async fn evidence_is_kept_with_its_hash_and_a_file_over_the_limit_is_refused() {
     let app = TestApp::spawn(sqlite().await).await;
     let (task_id, _) = demo_task_of_officer(&app).await;
