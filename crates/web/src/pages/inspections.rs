@@ -11,7 +11,7 @@ use axum::{Extension, Form, Json};
 use chrono::{NaiveDate, NaiveDateTime};
 use spotcheck_core::inspection::{
     CheckItem, Finding, InspectionForm, ItemCheck, JointCheck, Measure, MeasureKind,
-    OfficerPresent, Verdict,
+    OfficerPresent, ProblemReason, Verdict,
 };
 use spotcheck_core::role::Permission;
 use spotcheck_store::inspections::{self, EvidenceLimits, InspRefusal, Inspection, NewEvidence};
@@ -105,6 +105,9 @@ struct FormView {
     officers: Vec<(String, String)>,
     groups: Vec<GroupView>,
     findings: Vec<FindingView>,
+    /// Who signs the paper form by hand: the officers named on it, or as many blank lines as
+    /// a team has (R-DRAW-2R).
+    signers: Vec<String>,
     joint_monitoring: bool,
     joint_samples: String,
     joint_report_no: String,
@@ -118,7 +121,7 @@ fn datetime_text(at: Option<NaiveDateTime>) -> String {
 }
 
 impl FormView {
-    fn new(form: InspectionForm) -> FormView {
+    fn new(form: InspectionForm, team_size: u32) -> FormView {
         let mut officers: Vec<(String, String)> = form
             .officers
             .iter()
@@ -181,7 +184,17 @@ impl FormView {
             });
         }
         let joint = form.joint.clone();
+        let mut signers: Vec<String> = form
+            .officers
+            .iter()
+            .map(|o| o.name.clone())
+            .filter(|n| !n.trim().is_empty())
+            .collect();
+        if signers.is_empty() {
+            signers = vec![String::new(); team_size as usize];
+        }
         FormView {
+            signers,
             arrived_at: datetime_text(form.arrived_at),
             departed_at: datetime_text(form.departed_at),
             officers,
@@ -435,7 +448,7 @@ async fn form_page(
                 .as_ref()
                 .filter(|i| i.status == "returned")
                 .and_then(|i| i.review_comment.clone()),
-            v: FormView::new(form),
+            v: FormView::new(form, state.config.rules.team_size),
             problems,
             message,
             evidence,
@@ -470,7 +483,13 @@ fn refusal_messages(lang: Lang, refusal: &InspRefusal) -> Vec<String> {
             .iter()
             .map(|p| {
                 let field = field_label(&t, &p.field);
-                format!("{field}: {}", t.get(p.reason.key()))
+                let reason = match p.reason {
+                    ProblemReason::TooFewOfficers { min } => {
+                        t.fmt(p.reason.key(), &[("min", &min.to_string())])
+                    }
+                    _ => t.get(p.reason.key()).to_string(),
+                };
+                format!("{field}: {reason}")
             })
             .collect(),
         InspRefusal::TooLarge { limit, size } => {
@@ -819,7 +838,7 @@ pub async fn print(
         version: inspection.version,
         status_key: format!("insp.status_{}", inspection.status),
         form_sha256: inspection.form_sha256.clone(),
-        v: FormView::new(inspection.form()?),
+        v: FormView::new(inspection.form()?, state.config.rules.team_size),
         signatures,
     })
 }
@@ -888,7 +907,7 @@ pub async fn pack_forms(
             .map(|e| (e.signer.unwrap_or_default(), Some(e.id)))
             .collect();
         papers.push(Paper {
-            v: FormView::new(inspection.form()?),
+            v: FormView::new(inspection.form()?, state.config.rules.team_size),
             agency: name.clone(),
             version: inspection.version,
             status_key: format!("insp.status_{}", inspection.status),

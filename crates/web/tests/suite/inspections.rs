@@ -110,6 +110,10 @@ async fn a_task_goes_from_dispatch_to_an_accepted_form_in_the_browser_s_shoes() 
             text.contains("请填写到达时间") && text.contains("请选择检查结果"),
             "{text}"
         );
+        assert!(
+            text.contains("现场执法人员少于 2 名"),
+            "the team size of the rules: {text}"
+        );
         assert!(text.contains("到达现场"), "what was typed is shown again");
         let current = spotcheck_store::inspections::current(&app.db, task_id)
             .await
@@ -186,6 +190,16 @@ async fn a_task_goes_from_dispatch_to_an_accepted_form_in_the_browser_s_shoes() 
             .await;
         assert_eq!(status, 200);
         assert!(print.contains("附表1") && print.contains("被检查单位负责人签名"));
+        // A line for each officer of the form, named.
+        for (cert, name) in spotcheck_store::tasks::officer_names(
+            &app.db,
+            &serde_json::from_str::<Vec<String>>(&task.officers).unwrap(),
+        )
+        .await
+        .unwrap()
+        {
+            assert!(print.contains(&format!("执法人员签名 {name}")), "{cert}");
+        }
         assert!(
             print.contains(&task.firm_name) && print.contains("<td class=\"verdict\">符合</td>")
         );
