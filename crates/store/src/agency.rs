@@ -66,6 +66,20 @@ impl<'a> From<&'a AgencySeed> for NewAgency<'a> {
 
 /// Adds one agency under its parent (by code), recording it in the audit log.
 pub async fn insert(tx: &mut Tx, actor: &str, seed: &NewAgency<'_>) -> Result<Agency> {
+    // The code becomes a segment of the jurisdiction path that queries match with `LIKE
+    // 'path%'`: `%`, `_` or `/` in it would widen or shift a jurisdiction.
+    let code_ok = !seed.code.is_empty()
+        && seed.code.len() <= 32
+        && seed
+            .code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !code_ok {
+        return Err(StoreError::Invalid(format!(
+            "agency code {:?}: use up to 32 letters, digits and '-' (such as 650102)",
+            seed.code
+        )));
+    }
     let now = crate::now();
     let parent = match seed.parent {
         Some(code) => Some(

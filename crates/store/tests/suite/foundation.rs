@@ -336,6 +336,44 @@ async fn a_failed_transaction_leaves_no_trace_in_the_log() {
     }
 }
 
+#[tokio::test]
+async fn an_agency_code_that_would_widen_a_jurisdiction_is_refused() {
+    for t in all_backends().await {
+        with_tree(&t).await;
+        let before = audit::recent(&t.db, None, 1).await.unwrap()[0].seq;
+        // Jurisdictions are matched as path prefixes with LIKE: `%` and `_` match anything, `/`
+        // would make one code look like two levels.
+        for code in ["6501%", "65_102", "650102/9", "", "甲"] {
+            let mut tx = t.db.begin().await.unwrap();
+            let seed = agency::NewAgency {
+                code,
+                parent: Some("650100"),
+                kind: spotcheck_core::agency::AgencyKind::Section,
+                division_code: "650102",
+                name_zh: "某科室",
+                name_en: "A section",
+            };
+            let refused = agency::insert(&mut tx, "test", &seed).await;
+            assert!(
+                matches!(refused, Err(spotcheck_store::StoreError::Invalid(_))),
+                "{code:?}: {refused:?}"
+            );
+        }
+        assert_eq!(audit::recent(&t.db, None, 1).await.unwrap()[0].seq, before);
+        let mut tx = t.db.begin().await.unwrap();
+        let seed = agency::NewAgency {
+            code: "650100-lab",
+            parent: Some("650100"),
+            kind: spotcheck_core::agency::AgencyKind::Section,
+            division_code: "650100",
+            name_zh: "监测科",
+            name_en: "Monitoring section",
+        };
+        let added = agency::insert(&mut tx, "test", &seed).await;
+        assert!(added.is_ok(), "{added:?}");
+    }
+}
+
 mod registry_history {
     use super::*;
     use spotcheck_core::credit_code::CreditCode;
