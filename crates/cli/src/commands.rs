@@ -188,7 +188,14 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let chain_ok = match audit::verify(&db).await? {
+            let bar = archive::bar("checking the audit log {bar:40} {pos}/{len} events");
+            let check = audit::verify_with(&db, &|done, total| {
+                bar.set_length(total.max(0) as u64);
+                bar.set_position(done.max(0) as u64);
+            })
+            .await?;
+            bar.finish_and_clear();
+            let chain_ok = match check {
                 ChainCheck::Intact { events, head_hash } => {
                     println!("audit log intact: {events} events, head {head_hash}");
                     true

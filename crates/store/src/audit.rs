@@ -102,13 +102,85 @@ pub enum ChainCheck {
     /// Every event links to the one before and the head matches the last event.
     Intact { events: i64, head_hash: String },
     /// The first broken link: the sequence number where the chain breaks and why.
-    Broken { seq: i64, reason: String },
+    Broken { seq: i64, reason: BreakReason },
+}
+
+/// Why the chain breaks at an event. `Display` says it in English (the command line); the web
+/// page translates [`BreakReason::key`] with the figures of [`BreakReason::args`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BreakReason {
+    /// The event is not stored; `next` is the one stored after the gap.
+    Missing { next: i64 },
+    /// Its previous-hash is not the hash of the event before it.
+    Unlinked,
+    /// Its content does not give its hash: it was edited.
+    Edited,
+    /// The head counts more events than the log holds: the newest were removed.
+    Truncated { head: i64, stored: i64 },
+    /// The last event is not the one the head recorded: it was edited.
+    HeadMismatch,
+}
+
+impl BreakReason {
+    /// The translation key of the reason (`audit.break_*`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            BreakReason::Missing { .. } => "audit.break_missing",
+            BreakReason::Unlinked => "audit.break_unlinked",
+            BreakReason::Edited => "audit.break_edited",
+            BreakReason::Truncated { .. } => "audit.break_truncated",
+            BreakReason::HeadMismatch => "audit.break_head",
+        }
+    }
+
+    /// The figures the translated reason names.
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            BreakReason::Missing { next } => vec![("next", next.to_string())],
+            BreakReason::Truncated { head, stored } => {
+                vec![("head", head.to_string()), ("stored", stored.to_string())]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for BreakReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BreakReason::Missing { next } => {
+                write!(f, "the event is missing (next stored is {next})")
+            }
+            BreakReason::Unlinked => {
+                write!(f, "its previous-hash does not match the event before it")
+            }
+            BreakReason::Edited => write!(f, "its content does not match its hash (edited)"),
+            BreakReason::Truncated { head, stored } => write!(
+                f,
+                "the head records {head} events but the log holds {stored}: the newest events were removed"
+            ),
+            BreakReason::HeadMismatch => write!(
+                f,
+                "the last event does not match the recorded head hash (edited)"
+            ),
+        }
+    }
 }
 
 const BATCH: i64 = 5_000;
 
 /// Walks the whole chain in order and names the first broken link.
 pub async fn verify(db: &Db) -> Result<ChainCheck> {
+    verify_with(db, &|_, _| ()).await
+}
+
+/// [`verify`], telling `progress` how many events were checked of how many the head counts.
+pub async fn verify_with(db: &Db, progress: &(dyn Fn(i64, i64) + Sync)) -> Result<ChainCheck> {
+    let total: i64 = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT seq FROM audit_head WHERE id = 1"
+    )
+    .fetch_one(p)
+    .await?);
     let mut expected_prev = GENESIS_HASH.to_string();
     let mut expected_seq = 1i64;
     loop {
@@ -127,13 +199,13 @@ pub async fn verify(db: &Db) -> Result<ChainCheck> {
             if e.seq != expected_seq {
                 return Ok(ChainCheck::Broken {
                     seq: expected_seq,
-                    reason: format!("event {expected_seq} is missing (next stored is {})", e.seq),
+                    reason: BreakReason::Missing { next: e.seq },
                 });
             }
             if e.prev_hash != expected_prev {
                 return Ok(ChainCheck::Broken {
                     seq: e.seq,
-                    reason: "its previous-hash does not match the event before it".into(),
+                    reason: BreakReason::Unlinked,
                 });
             }
             let recomputed = event_hash(
@@ -148,12 +220,13 @@ pub async fn verify(db: &Db) -> Result<ChainCheck> {
             if recomputed != e.hash {
                 return Ok(ChainCheck::Broken {
                     seq: e.seq,
-                    reason: "its content does not match its hash (edited)".into(),
+                    reason: BreakReason::Edited,
                 });
             }
             expected_prev = e.hash;
             expected_seq += 1;
         }
+        progress(expected_seq - 1, total);
         if done {
             break;
         }
@@ -167,15 +240,16 @@ pub async fn verify(db: &Db) -> Result<ChainCheck> {
     if head_seq != events {
         return Ok(ChainCheck::Broken {
             seq: events + 1,
-            reason: format!(
-                "the head records {head_seq} events but the log holds {events}: the newest events were removed"
-            ),
+            reason: BreakReason::Truncated {
+                head: head_seq,
+                stored: events,
+            },
         });
     }
     if head_hash != expected_prev {
         return Ok(ChainCheck::Broken {
             seq: events,
-            reason: "the last event does not match the recorded head hash (edited)".into(),
+            reason: BreakReason::HeadMismatch,
         });
     }
     Ok(ChainCheck::Intact { events, head_hash })

@@ -151,6 +151,16 @@ fn warn_skipped(url: &str, e: &sqlx::Error) {
     });
 }
 
+/// Runs one statement as it stands, behind the application's back: for tests of what a user
+/// sees when the database was altered by other means (an edited audit event).
+pub async fn execute(db: &Db, sql: &str) -> u64 {
+    crate::on_db!(db, |p| sqlx::query(sql)
+        .execute(p)
+        .await
+        .expect("the statement")
+        .rows_affected())
+}
+
 /// The foundation (admin password `admin password 1`) and the demo data set: the common start of
 /// the storage tests that need lists to draw from.
 pub async fn with_demo(db: &Db) {

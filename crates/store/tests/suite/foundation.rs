@@ -8,7 +8,7 @@ use spotcheck_store::account::{self, LockoutPolicy, LoginOutcome, NewAccount};
 use spotcheck_store::audit::{self, ChainCheck};
 use spotcheck_store::session::{self, SessionPolicy};
 use spotcheck_store::testing::{all_backends, TestDb};
-use spotcheck_store::{agency, on_db, token, Db};
+use spotcheck_store::{agency, token, Db};
 
 async fn with_tree(t: &TestDb) -> i64 {
     let mut tx = t.db.begin().await.unwrap();
@@ -257,11 +257,7 @@ async fn an_api_token_identifies_its_account() {
 }
 
 async fn tamper(db: &Db, sql: &str) {
-    on_db!(db, |p| sqlx::query(sql)
-        .execute(p)
-        .await
-        .unwrap()
-        .rows_affected());
+    spotcheck_store::testing::execute(db, sql).await;
 }
 
 #[tokio::test]

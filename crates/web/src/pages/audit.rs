@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Extension;
 use serde::Deserialize;
 use spotcheck_core::role::Permission;
@@ -59,13 +58,18 @@ pub async fn show(
                     &[("events", &events.to_string()), ("head", &head_hash)],
                 ),
             ),
-            ChainCheck::Broken { seq, reason } => (
-                false,
-                t.fmt(
-                    "audit.broken",
-                    &[("seq", &seq.to_string()), ("reason", &reason)],
-                ),
-            ),
+            ChainCheck::Broken { seq, reason } => {
+                let args = reason.args();
+                let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let reason = t.fmt(reason.key(), &args);
+                (
+                    false,
+                    t.fmt(
+                        "audit.broken",
+                        &[("seq", &seq.to_string()), ("reason", &reason)],
+                    ),
+                )
+            }
         }),
         None => None,
     };
@@ -101,14 +105,14 @@ pub async fn xlsx(
     events.reverse();
     let t = Tr::new(lang);
     let headers = [
-        "seq",
+        t.get("audit.seq"),
         t.get("audit.at"),
         t.get("audit.actor"),
         t.get("audit.action"),
         t.get("audit.subject"),
         t.get("audit.payload"),
-        "prev_hash",
-        "hash",
+        t.get("audit.prev_hash"),
+        t.get("audit.hash"),
     ];
     let rows = events
         .into_iter()
@@ -126,15 +130,5 @@ pub async fn xlsx(
         })
         .collect();
     let bytes = export::table(Format::Xlsx, t.get("audit.title"), &headers, rows)?;
-    Ok((
-        [
-            (CONTENT_TYPE, Format::Xlsx.media_type().to_string()),
-            (
-                CONTENT_DISPOSITION,
-                "attachment; filename=\"audit-log.xlsx\"".to_string(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::download(bytes, Format::Xlsx, t.get("audit.file")))
 }

@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 use spotcheck_core::lists::{self as core_lists, ListKind};
@@ -557,24 +556,6 @@ fn format_of(q: &FileQuery) -> Format {
     }
 }
 
-fn download(bytes: Vec<u8>, format: Format, name: &str) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}.{}\"; filename*=UTF-8''{}.{}",
-        "list",
-        format.extension(),
-        urlencode(name),
-        format.extension()
-    );
-    (
-        [
-            (CONTENT_TYPE, format.media_type().to_string()),
-            (CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// An import of `bytes` by the caller's agency, with the web's size limit.
 fn web_import<'a>(
     state: &AppState,
@@ -623,10 +604,10 @@ pub async fn import_errors(
         Ok(_) => Vec::new(),
     };
     let bytes = export::error_report(&lines, lang.into(), Format::Xlsx)?;
-    Ok(download(
+    Ok(super::download(
         bytes,
         Format::Xlsx,
-        &format!("{}-errors", kind.name(lang.into())),
+        &Tr::new(lang).fmt("lists.errors_file", &[("list", kind.name(lang.into()))]),
     ))
 }
 
@@ -641,7 +622,7 @@ pub async fn export_list(
     let kind = kind_of(&kind)?;
     let format = format_of(&q);
     let bytes = export::list(&state.db, kind, user.scope_path(), format, &|_| {}).await?;
-    Ok(download(bytes, format, kind.name(lang.into())))
+    Ok(super::download(bytes, format, kind.name(lang.into())))
 }
 
 pub async fn template(
@@ -654,9 +635,9 @@ pub async fn template(
     let kind = kind_of(&kind)?;
     let format = format_of(&q);
     let bytes = export::template(kind, format)?;
-    Ok(download(
+    Ok(super::download(
         bytes,
         format,
-        &format!("{}-template", kind.name(lang.into())),
+        &Tr::new(lang).fmt("lists.template_file", &[("list", kind.name(lang.into()))]),
     ))
 }

@@ -264,6 +264,24 @@ fn error_response(
     }
 }
 
+/// A file to save: `name` (in the reader's language) with the format's extension; browsers that
+/// do not read `filename*` save it as `spotcheck.<ext>`.
+pub fn download(bytes: Vec<u8>, format: spotcheck_tabular::Format, name: &str) -> Response {
+    let extension = format.extension();
+    let disposition = format!(
+        "attachment; filename=\"spotcheck.{extension}\"; filename*=UTF-8''{}.{extension}",
+        urlencode(name)
+    );
+    (
+        [
+            (CONTENT_TYPE, format.media_type().to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// Percent-encodes everything but unreserved characters and `/`.
 pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 use chrono::{Days, NaiveDate};
 use serde::Deserialize;
@@ -293,25 +292,11 @@ pub async fn monthly_xlsx(
     let headers = [t.get("monthly.item"), t.get("monthly.figure")];
     let bytes = export::table(Format::Xlsx, t.get("monthly.title"), &headers, rows)?;
     let name = format!(
-        "{}-{}-{month}.xlsx",
+        "{}-{}-{month}",
         t.get("monthly.file"),
         agency.name(lang.code())
     );
-    Ok(attachment(bytes, &name))
-}
-
-fn attachment(bytes: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (CONTENT_TYPE, Format::Xlsx.media_type().to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{}", urlencode(name)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    Ok(super::download(bytes, Format::Xlsx, &name))
 }
 
 #[derive(Deserialize)]

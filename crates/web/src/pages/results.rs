@@ -3,8 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Extension;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -245,21 +244,6 @@ pub async fn xlsx(
         })
         .collect();
     let bytes = export::table(Format::Xlsx, t.get("results.sheet"), &headers, table)?;
-    let name = format!(
-        "{}-{}-{}.xlsx",
-        t.get("results.file"),
-        s.agency_name,
-        s.period
-    );
-    Ok((
-        [
-            (CONTENT_TYPE, Format::Xlsx.media_type().to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{}", urlencode(&name)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    let name = format!("{}-{}-{}", t.get("results.file"), s.agency_name, s.period);
+    Ok(super::download(bytes, Format::Xlsx, &name))
 }

@@ -215,6 +215,15 @@ async fn exports_and_templates_download_as_spreadsheets() {
         .send()
         .await
         .unwrap();
+    // The file is named in the reader's language (percent-encoded UTF-8, RFC 6266).
+    let name = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        name.ends_with("-%E6%A8%A1%E6%9D%BF.csv"),
+        "…-模板.csv: {name}"
+    );
     assert!(String::from_utf8_lossy(&r.bytes().await.unwrap()).contains("投诉次数"));
 }
 

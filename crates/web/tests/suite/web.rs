@@ -622,12 +622,43 @@ async fn the_auditor_reads_checks_and_exports_the_audit_log_and_nobody_else_does
     };
     // The export is read after the check; the export itself changes nothing.
     assert_eq!(table.rows().count() as i64, events);
+    assert_eq!(
+        table.headers,
+        [
+            "序号",
+            "时间（UTC）",
+            "操作人",
+            "操作",
+            "对象",
+            "内容",
+            "前一事件哈希",
+            "哈希"
+        ],
+        "the header in the reader's language"
+    );
     for who in ["tianshan", "officer", "legal"] {
         let c = TestApp::client();
         app.login(&c, who, "spotcheck-demo").await;
         assert_eq!(app.get_text(&c, "/audit").await.0, 403, "{who}");
         assert_eq!(app.get_text(&c, "/audit.xlsx").await.0, 403, "{who}");
     }
+    // An edited event: the check names it and why, in the reader's language.
+    let edited = spotcheck_store::testing::execute(
+        &app.db,
+        "UPDATE audit_event SET payload = '{}' WHERE seq = 3",
+    )
+    .await;
+    assert_eq!(edited, 1);
+    let (_, page) = app.get_text(&auditor, "/audit?verify=1").await;
+    assert!(
+        page.contains("哈希链在第 3 条断开：该事件内容与其哈希不符（已被修改）"),
+        "{page}"
+    );
+    let (_, page) = app.get_text(&auditor, "/audit?verify=1&lang=en").await;
+    assert!(
+        page.contains("breaks at event 3: its content does not match its hash (it was edited)"),
+        "{page}"
+    );
 }
 
 /// The password shown once on the accounts page after a creation or a reset.
