@@ -62,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .route("/api/openapi.json", get(api::openapi::serve))
         .nest("/api/v1", api::router())
+        .fallback(|| async { error::AppError::NotFound })
+        .layer(axum::middleware::from_fn(pages::page_refusals))
         .layer(language)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -23,6 +23,8 @@ const NOT_DRAWN_SHOWN: usize = 200;
 #[derive(Deserialize)]
 pub struct ComplianceQuery {
     agency: Option<String>,
+    /// A cleared field is sent as `year=`: this year.
+    #[serde(default, deserialize_with = "super::blank_as_none")]
     year: Option<i32>,
 }
 

@@ -169,6 +169,45 @@ impl PageCtx {
     }
 }
 
+/// A query or form field that may be sent empty (a cleared input): `None` when blank, otherwise
+/// parsed; a value that does not parse is a refused request.
+pub fn blank_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => t.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// Gives the framework's own refusals of a page request it could not read (a path or query
+/// value of the wrong kind, a form too large, a method the address does not take), which carry
+/// an English text of the framework, the translated message of [`error_response`]. The API has
+/// its own (`api::json_refusals`).
+pub async fn page_refusals(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let status = response.status();
+    // A page that answers a refused form (422 with the form again) or a JSON body is left alone.
+    let bare = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if status.is_client_error() && bare && response.extensions().get::<ErrorKey>().is_none() {
+        let key = match status {
+            StatusCode::NOT_FOUND => "error.not_found",
+            StatusCode::PAYLOAD_TOO_LARGE => "error.page_too_large",
+            _ => "error.unreadable",
+        };
+        response.extensions_mut().insert(ErrorKey(key));
+    }
+    response
+}
+
 /// 303 See Other to `location`: where a form's browser goes after a change.
 pub fn see_other(location: impl Into<String>) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, location.into())]).into_response()

@@ -73,6 +73,45 @@ async fn a_user_logs_in_sees_the_home_page_and_logs_out() {
 }
 
 #[tokio::test]
+async fn an_unknown_address_or_a_value_of_the_wrong_kind_answers_a_page_in_the_user_s_language() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = TestApp::client();
+    app.login(&c, "admin", ADMIN_PASSWORD).await;
+    let cases = [
+        ("/no-such-page", 404, "未找到该页面或记录"),
+        ("/tasks/abc", 400, "无法识别该地址或表单中的内容"),
+        (
+            "/compliance?year=twenty",
+            400,
+            "无法识别该地址或表单中的内容",
+        ),
+    ];
+    for (path, status, message) in cases {
+        let (got, page) = app.get_text(&c, path).await;
+        assert_eq!(got, status, "{path}");
+        assert!(
+            page.contains("<html lang=\"zh-CN\">") && page.contains(message),
+            "{path}: {page}"
+        );
+        assert!(
+            !page.contains("Cannot parse") && !page.contains("deserialize"),
+            "{page}"
+        );
+    }
+    let english = TestApp::client();
+    app.login(&english, "admin", ADMIN_PASSWORD).await;
+    let (status, page) = app.get_text(&english, "/tasks/abc?lang=en").await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("<html lang=\"en\">") && page.contains("could not be read"),
+        "{page}"
+    );
+    // A cleared year field is this year's table, not a refusal.
+    let (status, page) = app.get_text(&c, "/compliance?year=").await;
+    assert_eq!(status, 200, "{page}");
+}
+
+#[tokio::test]
 async fn a_wrong_password_is_refused_with_a_message_that_says_what_to_do() {
     let app = TestApp::spawn(sqlite().await).await;
     let c = TestApp::client();
