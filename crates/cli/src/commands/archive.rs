@@ -31,6 +31,14 @@ pub(crate) fn bar(template: &str) -> indicatif::ProgressBar {
     bar
 }
 
+/// A progress line on stderr that keeps turning while nothing is counted (a file read or
+/// written in one piece).
+pub(crate) fn spinner(template: &str) -> indicatif::ProgressBar {
+    let bar = bar(template);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 fn advance(bar: &indicatif::ProgressBar, progress: Progress) {
     match progress {
         Progress::Total(n) => bar.set_length(n),

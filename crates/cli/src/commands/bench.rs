@@ -62,13 +62,10 @@ struct Line {
 }
 
 fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{what:>12} {{bar:40}} {{pos}}/{{len}} {{per_sec}} {{eta}}"
-        ))
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = super::archive::bar(&format!(
+        "{what:>12} {{bar:40}} {{pos}}/{{len}} {{per_sec}} {{eta}}"
+    ));
+    bar.set_length(len);
     bar
 }
 

@@ -16,17 +16,6 @@ fn kind_of(kind: &str) -> anyhow::Result<ListKind> {
     })
 }
 
-fn bar(len: u64, what: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{what} {{bar:40}} {{pos}}/{{len}} rows {{per_sec}}"
-        ))
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 pub async fn import(
     db: &Db,
     kind: &str,
@@ -58,12 +47,9 @@ pub async fn import(
         today: chrono::Local::now().date_naive(),
         limits: Limits::default(),
     };
-    let progress = bar(0, "checking");
-    progress.set_length(u64::MAX);
-    progress.set_style(
-        indicatif::ProgressStyle::with_template("{msg} {pos} rows {per_sec}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
+    // The file is read and every row checked before the first is written: a spinner that turns
+    // meanwhile, then the rows as they are written.
+    let progress = super::archive::spinner("{spinner} {msg} {pos} rows {per_sec}");
     progress.set_message(if dry_run { "checking" } else { "importing" });
     let outcome = import::run(db, "cli", &input, !dry_run, &|n| progress.inc(n)).await?;
     progress.finish_and_clear();
@@ -131,11 +117,8 @@ pub async fn export(
         export::template(kind, format)?
     } else {
         let path = super::path_of(db, agency_code).await?;
-        let progress = bar(0, "exporting");
-        progress.set_style(
-            indicatif::ProgressStyle::with_template("exporting {pos} rows {per_sec}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
+        // The rows as they are read, and a turning spinner while the file is written after.
+        let progress = super::archive::spinner("{spinner} exporting {pos} rows {per_sec}");
         let bytes = export::list(db, kind, &path, format, &|n| progress.inc(n)).await?;
         progress.finish_and_clear();
         bytes
