@@ -95,6 +95,8 @@ struct VerdictView {
     /// `agrees`, `differs` or `invalid` (the element's `data-verdict`).
     kind: &'static str,
     text: String,
+    /// The engine's own message, shown under the verdict.
+    detail: Option<String>,
 }
 
 impl VerdictView {
@@ -103,6 +105,7 @@ impl VerdictView {
             Ok(Verification::Agrees) => VerdictView {
                 kind: "agrees",
                 text: t.get("verify.agrees").to_string(),
+                detail: None,
             },
             Ok(Verification::Differs {
                 field,
@@ -118,15 +121,26 @@ impl VerdictView {
                         ("found", &found),
                     ],
                 ),
+                detail: None,
             },
-            Err(e) => Self::invalid(t, &e.to_string()),
+            Err(e) => Self::invalid(t, &e),
         }
     }
 
-    fn invalid(t: &Tr, message: &str) -> Self {
+    /// A record that cannot be checked: why, in the reader's language, naming where in the
+    /// record; the engine's own words (English, as the specification's) as the detail.
+    fn invalid(t: &Tr, e: &spotcheck_draw::DrawError) -> Self {
+        use spotcheck_draw::DrawError;
+        let key = match e {
+            DrawError::Json { .. } if e.field().is_none() => "verify.invalid_json",
+            DrawError::Json { .. } => "verify.invalid_shape",
+            DrawError::Invalid { .. } => "verify.invalid_value",
+            DrawError::NotEnoughOfficers { .. } => "verify.invalid_officers",
+        };
         VerdictView {
             kind: "invalid",
-            text: t.fmt("verify.invalid", &[("message", message)]),
+            text: t.fmt(key, &[("field", e.field().unwrap_or_default())]),
+            detail: Some(e.to_string()),
         }
     }
 
@@ -135,6 +149,7 @@ impl VerdictView {
         VerdictView {
             kind: "invalid",
             text: reason.to_string(),
+            detail: None,
         }
     }
 

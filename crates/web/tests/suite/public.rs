@@ -472,6 +472,11 @@ async fn the_verify_page_loads_only_records_published_on_this_site() {
         page.contains(&format!("href=\"{record}\"")),
         "a link without JavaScript"
     );
+    // Without JavaScript the page says how to check the record; with it, the script that loads
+    // the record comes whether or not the browser's engine was built (it falls back to the
+    // server's check).
+    assert!(page.contains("<noscript><p class=\"muted\" id=\"verify-noscript\">未启用 JavaScript"));
+    assert!(page.contains("<script src=\"/static/verify.js\""));
     for elsewhere in [
         "https://example.org/public/x.json",
         "//example.org/public/x.json",

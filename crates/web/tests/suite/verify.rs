@@ -86,7 +86,26 @@ async fn text_that_is_not_json_is_invalid_with_422() {
     let (status, page) = post_pasted(&app, "/verify", "this is not a record").await;
     assert_eq!(status, 422);
     assert!(verdict_tag(&page).contains("data-verdict=\"invalid\""));
-    assert!(page.contains("无法核验"), "{page}");
+    assert!(page.contains("无法核验：这不是抽取记录"), "{page}");
+    assert!(
+        page.contains("id=\"verdict-detail\""),
+        "the engine's words below"
+    );
+
+    // A record of the wrong shape: where, in the reader's language.
+    let mut record: Value = serde_json::from_str(&true_record()).unwrap();
+    record["input"]["rule"] = Value::from(7);
+    let (status, page) = post_pasted(&app, "/verify", &record.to_string()).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("记录在 input.rule 处的格式不符合要求"),
+        "{page}"
+    );
+    let (_, page) = post_pasted(&app, "/verify?lang=en", &record.to_string()).await;
+    assert!(
+        page.contains("not of the expected shape at input.rule"),
+        "{page}"
+    );
 
     let (status, page) = post_pasted(&app, "/verify", "  \n").await;
     assert_eq!(status, 422, "nothing to check");
