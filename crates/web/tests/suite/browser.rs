@@ -337,6 +337,29 @@ async fn a_district_admin_runs_a_draw_from_freeze_to_dispatch_in_a_real_browser(
         .await
         .unwrap();
     assert_eq!(text_of(&c, "#plan-state").await, "已抽取并派发");
+    // On a phone the page is no wider than the screen: the hashes wrap.
+    let widths = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (page, screen) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    // What sticks out, should it fail.
+    let wide = c
+        .execute(
+            "return Array.from(document.querySelectorAll('body *'))\
+             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5)\
+             .map(e => e.tagName + '#' + e.id + ' ' + (e.textContent || '').slice(0, 40));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        page <= screen,
+        "a page {page} px wide on a {screen} px screen: {wide}"
+    );
     let rows = c.find_all(Locator::Css("#drawn tbody tr")).await.unwrap();
     let plan_id: i64 = c
         .current_url()
