@@ -313,27 +313,43 @@ async fn save(
         None => None,
     };
     let t = Tr::new(lang);
-    let problems = match crate::records::save(state, user, kind, &values, editing.as_deref())
-        .await?
-    {
-        Ok(_) => {
-            return Ok(super::see_other(format!("/lists/{kind}")));
-        }
-        Err(Refusal::Invalid(errors)) => errors.iter().map(|e| field_message(e, lang)).collect(),
-        Err(Refusal::KeyChanged) => vec![t.get("lists.key_changed").to_string()],
-        Err(Refusal::UnknownReference) => vec![t.get("lists.unknown_reference").to_string()],
-    };
+    let problems =
+        match crate::records::save(state, user, kind, &values, editing.as_deref()).await? {
+            Ok(_) => {
+                return Ok(super::see_other(format!("/lists/{kind}")));
+            }
+            Err(Refusal::Invalid(errors)) => errors
+                .iter()
+                .map(|e| field_message(e, kind, lang))
+                .collect(),
+            Err(Refusal::KeyChanged) => vec![t.get("lists.key_changed").to_string()],
+            Err(Refusal::UnknownReference) => vec![t.get("lists.unknown_reference").to_string()],
+        };
     form_page(user, lang, kind, id, &values, problems)
 }
 
-/// A row error of a form: the form has no row numbers, so only the field and the reason.
-fn field_message(e: &core_lists::ListError, lang: Lang) -> String {
+/// A row error of a form: the form has no row numbers, so only the field (as the form labels
+/// it in the reader's language) and the reason.
+fn field_message(e: &core_lists::ListError, kind: ListKind, lang: Lang) -> String {
     let full = e.message(lang.into());
+    // The form's cells are read under the template's Chinese headers.
+    let column = e.column.as_deref().map(|c| match lang {
+        Lang::Zh => c,
+        Lang::En => kind
+            .columns()
+            .iter()
+            .find(|spec| spec.header_zh == c)
+            .map_or(c, |spec| spec.header_en),
+    });
+    let separator = match lang {
+        Lang::Zh => "：",
+        Lang::En => ": ",
+    };
     // Messages begin with the row ("第 1 行" / "Row 1"); a form has one row, so drop it.
     full.split_once('：')
         .or_else(|| full.split_once(": "))
-        .map(|(_, rest)| match &e.column {
-            Some(c) => format!("{c}：{rest}"),
+        .map(|(_, rest)| match column {
+            Some(c) => format!("{c}{separator}{rest}"),
             None => rest.to_string(),
         })
         .unwrap_or(full)

@@ -147,7 +147,7 @@ pub(crate) async fn create_in_scope(
     if !user.can_see(&agency) {
         return Err(AppError::Forbidden);
     }
-    let kind = PlanKind::parse(kind).ok_or(AppError::BadRequest("plan.bad_period"))?;
+    let kind = PlanKind::parse(kind).ok_or(AppError::BadRequest("plan.bad_kind"))?;
     Ok(draws::create_plan(
         &state.db,
         &user.account.username,

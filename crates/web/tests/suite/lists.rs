@@ -69,6 +69,18 @@ async fn a_firm_typed_into_the_form_is_saved_and_a_bad_code_is_explained() {
             "the field and the reason"
         );
         assert!(page.contains("天山印染有限公司"), "what was typed is kept");
+        // In English the field is named as the English form labels it.
+        let r = c
+            .post(app.url("/lists/firms/new?lang=en"))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap();
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("Unified social credit code: ") && !page.contains("统一社会信用代码："),
+            "{page}"
+        );
     }
 }
 

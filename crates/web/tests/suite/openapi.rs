@@ -621,6 +621,15 @@ async fn requests_that_once_failed_the_server_are_refused() {
         .await
         .unwrap();
         assert_eq!(r.status(), 422);
+        let r = post(
+            "/api/v1/plans",
+            json!({"agency": "650102", "kind": "monthly", "period": "2026Q2"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 400);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "plan.bad_kind", "{body}");
         // Any way of writing a period names the one plan.
         let plan: Value = post(
             "/api/v1/plans",
