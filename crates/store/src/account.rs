@@ -176,28 +176,39 @@ pub async fn authenticate(
     now: DateTime<Utc>,
     policy: LockoutPolicy,
 ) -> Result<LoginOutcome> {
-    check_password(db, username, password, now, policy, "session.login").await
+    let audited = Audited {
+        success: "session.login",
+        failure: "session.login_failed",
+        about: serde_json::json!({}),
+    };
+    check_password(db, username, password, now, policy, audited).await
 }
 
-/// Checks the password of a person confirming someone else's action at their side (the
-/// approver of a redraw), as [`authenticate`] does a login: failures count towards the lockout,
-/// and every attempt is audited (a success as `account.password_confirmed`).
+/// Checks the password of a person confirming `what` for someone else at their side (the
+/// approver of a redraw), as [`authenticate`] does a login: failures count towards the lockout.
+/// Every attempt is audited as `account.password_confirmed` or `account.password_confirm_failed`
+/// with `what` (who asked, for what).
 pub async fn confirm_password(
     db: &Db,
     username: &str,
     password: &str,
     now: DateTime<Utc>,
     policy: LockoutPolicy,
+    what: serde_json::Value,
 ) -> Result<LoginOutcome> {
-    check_password(
-        db,
-        username,
-        password,
-        now,
-        policy,
-        "account.password_confirmed",
-    )
-    .await
+    let audited = Audited {
+        success: "account.password_confirmed",
+        failure: "account.password_confirm_failed",
+        about: what,
+    };
+    check_password(db, username, password, now, policy, audited).await
+}
+
+/// How a password check is written to the audit log: its actions, and what it was for.
+struct Audited {
+    success: &'static str,
+    failure: &'static str,
+    about: serde_json::Value,
 }
 
 async fn check_password(
@@ -206,7 +217,7 @@ async fn check_password(
     password: &str,
     now: DateTime<Utc>,
     policy: LockoutPolicy,
-    success: &str,
+    audited: Audited,
 ) -> Result<LoginOutcome> {
     // Verify outside the transaction: argon2 takes tens of milliseconds and must not hold the
     // write lock. The counters are then updated in a transaction that re-reads the row.
@@ -242,9 +253,9 @@ async fn check_password(
             &mut tx,
             now,
             username,
-            success,
+            audited.success,
             &subject,
-            serde_json::json!({}),
+            audited.about.clone(),
         )
         .await?;
         LoginOutcome::Success(Account {
@@ -267,17 +278,13 @@ async fn check_password(
         let action = if locked_until.is_some() {
             "account.locked"
         } else {
-            "session.login_failed"
+            audited.failure
         };
-        audit::append(
-            &mut tx,
-            now,
-            username,
-            action,
-            &subject,
-            serde_json::json!({ "failures": failures, "locked_until": locked_until }),
-        )
-        .await?;
+        let mut payload = serde_json::json!({ "failures": failures, "locked_until": locked_until });
+        if let (Some(payload), Some(about)) = (payload.as_object_mut(), audited.about.as_object()) {
+            payload.extend(about.clone());
+        }
+        audit::append(&mut tx, now, username, action, &subject, payload).await?;
         match locked_until {
             Some(until) => LoginOutcome::Locked { until },
             None => LoginOutcome::BadCredentials,

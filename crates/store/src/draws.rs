@@ -704,9 +704,35 @@ async fn freeze_attempt(
     Ok(Ok(record))
 }
 
+/// How the approver of a redraw confirms it.
+#[derive(Clone, Copy)]
+pub enum Approval<'a> {
+    /// At the actor's side with their own password (the pages and the API), checked as a login
+    /// is, once everything else about the redraw holds.
+    Password {
+        password: &'a str,
+        lockout: crate::account::LockoutPolicy,
+    },
+    /// On the server's command line, whose operator answers for the approver named (and
+    /// recorded) there.
+    Operator,
+}
+
+impl std::fmt::Debug for Approval<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        match self {
+            Approval::Password { .. } => f.write_str("Password"),
+            Approval::Operator => f.write_str("Operator"),
+        }
+    }
+}
+
 /// Starts a redraw of a drawn plan (DRAW.md step 5): a new attempt, frozen anew, that names the
 /// draw it replaces, the written reason and the approver (another person who may run draws in
-/// this jurisdiction). The replaced draw and its record stay; its tasks are cancelled.
+/// this jurisdiction), who confirms it as `approval` says. The replaced draw and its record stay;
+/// its tasks are cancelled.
+#[allow(clippy::too_many_arguments)]
 pub async fn redraw(
     db: &Db,
     actor: &str,
@@ -715,6 +741,7 @@ pub async fn redraw(
     today: NaiveDate,
     reason: &str,
     approver: &str,
+    approval: Approval<'_>,
 ) -> Result<std::result::Result<DrawRecord, Refusal>> {
     let reason = reason.trim();
     if reason.chars().count() < 4 {
@@ -742,6 +769,17 @@ pub async fn redraw(
     };
     if latest.output.is_none() {
         return Ok(Err(Refusal::NothingToRedraw));
+    }
+    // Four eyes: last, so that a password is only ever tried for an eligible approver of a
+    // redraw that would otherwise go ahead.
+    if let Approval::Password { password, lockout } = approval {
+        let what = serde_json::json!({ "for": actor, "redraw_of": latest.id, "plan": plan.id });
+        let confirmed =
+            crate::account::confirm_password(db, approver, password, crate::now(), lockout, what)
+                .await?;
+        if !matches!(confirmed, crate::account::LoginOutcome::Success(_)) {
+            return Ok(Err(Refusal::RedrawNeedsApprover));
+        }
     }
     let replacing = Replacing {
         draw_id: latest.id,

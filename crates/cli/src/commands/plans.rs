@@ -158,9 +158,19 @@ pub async fn draw_step(db: &Db, command: &DrawCommand) -> anyhow::Result<ExitCod
                 .await?
                 .context("the plan's agency")?;
             let today = chrono::Local::now().date_naive();
-            let d = draws::redraw(db, by, &plan, &agency, today, reason, approver)
-                .await?
-                .map_err(|r| anyhow::anyhow!("{r}"))?;
+            // The operator of the server answers for the approver named here.
+            let d = draws::redraw(
+                db,
+                by,
+                &plan,
+                &agency,
+                today,
+                reason,
+                approver,
+                draws::Approval::Operator,
+            )
+            .await?
+            .map_err(|r| anyhow::anyhow!("{r}"))?;
             println!(
                 "redraw attempt {} of {} frozen; enter new randomness, then execute",
                 d.attempt, d.label

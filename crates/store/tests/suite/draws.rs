@@ -262,6 +262,11 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
         let tianshan = agency::by_code(&t.db, "650102").await.unwrap().unwrap();
         let rules = RulesConfig::default();
         let today = "2026-03-20".parse().unwrap();
+        // Approvers type the demo accounts' password.
+        let by_password = draws::Approval::Password {
+            password: spotcheck_store::demo::DEMO_PASSWORD,
+            lockout: Default::default(),
+        };
         let plan = draws::create_plan(
             &t.db,
             "tianshan",
@@ -282,7 +287,8 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
                 &tianshan,
                 today,
                 "某执法人员病休",
-                "legal"
+                "legal",
+                by_password,
             )
             .await
             .unwrap()
@@ -302,9 +308,18 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             .unwrap()
             .unwrap();
 
-        let no_reason = draws::redraw(&t.db, "tianshan", &plan, &tianshan, today, " ", "legal")
-            .await
-            .unwrap();
+        let no_reason = draws::redraw(
+            &t.db,
+            "tianshan",
+            &plan,
+            &tianshan,
+            today,
+            " ",
+            "legal",
+            by_password,
+        )
+        .await
+        .unwrap();
         assert_eq!(no_reason.unwrap_err(), Refusal::RedrawNeedsReason);
         let self_approved = draws::redraw(
             &t.db,
@@ -314,6 +329,7 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             today,
             "名单有误需重抽",
             "tianshan",
+            by_password,
         )
         .await
         .unwrap();
@@ -326,6 +342,7 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             today,
             "名单有误需重抽",
             "midong",
+            by_password,
         )
         .await
         .unwrap();
@@ -333,6 +350,44 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             other_district.unwrap_err(),
             Refusal::RedrawNeedsApprover,
             "Midong cannot approve for Tianshan"
+        );
+
+        // Nobody's password was tried for a redraw refused on its own grounds.
+        let events = audit::recent(&t.db, None, 50).await.unwrap();
+        assert!(
+            !events
+                .iter()
+                .any(|e| e.action.starts_with("account.password_confirm")),
+            "{:?}",
+            events.iter().map(|e| &e.action).collect::<Vec<_>>()
+        );
+        // An eligible approver with a wrong password: refused, the attempt audited as theirs
+        // and naming who asked.
+        let wrong = draws::redraw(
+            &t.db,
+            "tianshan",
+            &plan,
+            &tianshan,
+            today,
+            "名单有误需重抽",
+            "legal",
+            draws::Approval::Password {
+                password: "not the password",
+                lockout: Default::default(),
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(wrong.unwrap_err(), Refusal::RedrawNeedsApprover);
+        let failed = audit::recent(&t.db, None, 1).await.unwrap().remove(0);
+        assert_eq!(
+            (failed.action.as_str(), failed.actor.as_str()),
+            ("account.password_confirm_failed", "legal")
+        );
+        assert!(
+            failed.payload.contains("\"for\":\"tianshan\""),
+            "{}",
+            failed.payload
         );
 
         let second = draws::redraw(
@@ -343,6 +398,7 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             today,
             "名单有误需重抽",
             "legal",
+            by_password,
         )
         .await
         .unwrap()

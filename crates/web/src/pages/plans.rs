@@ -385,7 +385,7 @@ pub struct StepForm {
 
 /// What the steps need besides the plan: the randomness and witnesses (seed), the reason and
 /// approver (redraw).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 pub(crate) struct StepInput {
     #[serde(default)]
     pub randomness: String,
@@ -418,22 +418,6 @@ pub(crate) async fn run_step(
         "seed" => draws::seed(&state.db, actor, &plan, &input.randomness, &input.witnesses).await?,
         "execute" => draws::execute(&state.db, actor, &plan).await?,
         "redraw" => {
-            // Four eyes (DRAW.md step 5): the approver confirms with their own password; a
-            // username alone could be typed by anyone.
-            let confirmed = spotcheck_store::account::confirm_password(
-                &state.db,
-                input.approver.trim(),
-                &input.approver_password,
-                spotcheck_store::now(),
-                state.config.lockout,
-            )
-            .await?;
-            if !matches!(
-                confirmed,
-                spotcheck_store::account::LoginOutcome::Success(_)
-            ) {
-                return Ok(Err(Refusal::RedrawNeedsApprover));
-            }
             draws::redraw(
                 &state.db,
                 actor,
@@ -442,6 +426,11 @@ pub(crate) async fn run_step(
                 today,
                 &input.reason,
                 &input.approver,
+                // Four eyes (DRAW.md step 5): a username alone could be typed by anyone.
+                draws::Approval::Password {
+                    password: &input.approver_password,
+                    lockout: state.config.lockout,
+                },
             )
             .await?
         }
