@@ -200,6 +200,8 @@ pub async fn page_refusals(req: Request, next: Next) -> Response {
     if status.is_client_error() && bare && response.extensions().get::<ErrorKey>().is_none() {
         let key = match status {
             StatusCode::NOT_FOUND => "error.not_found",
+            StatusCode::FORBIDDEN => "error.forbidden",
+            StatusCode::METHOD_NOT_ALLOWED => "error.page_method",
             StatusCode::PAYLOAD_TOO_LARGE => "error.page_too_large",
             _ => "error.unreadable",
         };
@@ -260,7 +262,14 @@ pub async fn language_layer(
     req.extensions_mut().insert(lang);
     let mut response = next.run(req).await;
     if let Some(ErrorKey(key)) = response.extensions().get::<ErrorKey>().copied() {
+        // A 405 says which methods the address takes.
+        let allow = response.headers().get(axum::http::header::ALLOW).cloned();
         response = error_response(lang, response.status(), key, &path, &path_and_query);
+        if let Some(allow) = allow {
+            response
+                .headers_mut()
+                .insert(axum::http::header::ALLOW, allow);
+        }
     }
     if let Some(lang) = chosen {
         let cookie = auth::set_cookie(

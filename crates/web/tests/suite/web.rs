@@ -106,6 +106,15 @@ async fn an_unknown_address_or_a_value_of_the_wrong_kind_answers_a_page_in_the_u
         page.contains("<html lang=\"en\">") && page.contains("could not be read"),
         "{page}"
     );
+    // An address that only takes a form, opened as a page: said so, with the methods it takes.
+    let r = c.get(app.url("/logout")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("该地址只接受从其页面提交的表单"));
     // A cleared year field is this year's table, not a refusal.
     let (status, page) = app.get_text(&c, "/compliance?year=").await;
     assert_eq!(status, 200, "{page}");
