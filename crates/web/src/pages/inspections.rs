@@ -105,8 +105,8 @@ struct FormView {
     officers: Vec<(String, String)>,
     groups: Vec<GroupView>,
     findings: Vec<FindingView>,
-    /// Who signs the paper form by hand: the officers named on it, or as many blank lines as
-    /// a team has (R-DRAW-2R).
+    /// Who signs the paper form by hand: the officers named on it, with blank lines up to a
+    /// team (R-DRAW-2R).
     signers: Vec<String>,
     joint_monitoring: bool,
     joint_samples: String,
@@ -190,9 +190,8 @@ impl FormView {
             .map(|o| o.name.clone())
             .filter(|n| !n.trim().is_empty())
             .collect();
-        if signers.is_empty() {
-            signers = vec![String::new(); team_size as usize];
-        }
+        // A line for each officer named, and blank ones up to a team.
+        signers.resize(signers.len().max(team_size as usize), String::new());
         FormView {
             signers,
             arrived_at: datetime_text(form.arrived_at),
