@@ -354,6 +354,7 @@ async fn an_agency_code_that_would_widen_a_jurisdiction_is_refused() {
                 matches!(refused, Err(spotcheck_store::StoreError::Invalid(_))),
                 "{code:?}: {refused:?}"
             );
+            tx.commit().await.unwrap();
         }
         assert_eq!(audit::recent(&t.db, None, 1).await.unwrap()[0].seq, before);
         let mut tx = t.db.begin().await.unwrap();
