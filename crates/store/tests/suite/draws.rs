@@ -279,20 +279,21 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
         .await
         .unwrap()
         .unwrap();
-        assert_eq!(
+        let wrong_password = draws::Approval::Password {
+            password: "not the password",
+            lockout: Default::default(),
+        };
+        // Tianshan asks, giving the reason and the approver.
+        let redraw = |reason, approver, approval| {
             draws::redraw(
-                &t.db,
-                "tianshan",
-                &plan,
-                &tianshan,
-                today,
-                "某执法人员病休",
-                "legal",
-                by_password,
+                &t.db, "tianshan", &plan, &tianshan, today, reason, approver, approval,
             )
-            .await
-            .unwrap()
-            .unwrap_err(),
+        };
+        assert_eq!(
+            redraw("某执法人员病休", "legal", by_password)
+                .await
+                .unwrap()
+                .unwrap_err(),
             Refusal::NothingToRedraw
         );
         draws::freeze(&t.db, "tianshan", &plan, &tianshan, today)
@@ -308,44 +309,15 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             .unwrap()
             .unwrap();
 
-        let no_reason = draws::redraw(
-            &t.db,
-            "tianshan",
-            &plan,
-            &tianshan,
-            today,
-            " ",
-            "legal",
-            by_password,
-        )
-        .await
-        .unwrap();
+        let no_reason = redraw(" ", "legal", by_password).await.unwrap();
         assert_eq!(no_reason.unwrap_err(), Refusal::RedrawNeedsReason);
-        let self_approved = draws::redraw(
-            &t.db,
-            "tianshan",
-            &plan,
-            &tianshan,
-            today,
-            "名单有误需重抽",
-            "tianshan",
-            by_password,
-        )
-        .await
-        .unwrap();
+        let self_approved = redraw("名单有误需重抽", "tianshan", by_password)
+            .await
+            .unwrap();
         assert_eq!(self_approved.unwrap_err(), Refusal::RedrawNeedsApprover);
-        let other_district = draws::redraw(
-            &t.db,
-            "tianshan",
-            &plan,
-            &tianshan,
-            today,
-            "名单有误需重抽",
-            "midong",
-            by_password,
-        )
-        .await
-        .unwrap();
+        let other_district = redraw("名单有误需重抽", "midong", by_password)
+            .await
+            .unwrap();
         assert_eq!(
             other_district.unwrap_err(),
             Refusal::RedrawNeedsApprover,
@@ -363,21 +335,9 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
         );
         // An eligible approver with a wrong password: refused, the attempt audited as theirs
         // and naming who asked.
-        let wrong = draws::redraw(
-            &t.db,
-            "tianshan",
-            &plan,
-            &tianshan,
-            today,
-            "名单有误需重抽",
-            "legal",
-            draws::Approval::Password {
-                password: "not the password",
-                lockout: Default::default(),
-            },
-        )
-        .await
-        .unwrap();
+        let wrong = redraw("名单有误需重抽", "legal", wrong_password)
+            .await
+            .unwrap();
         assert_eq!(wrong.unwrap_err(), Refusal::RedrawNeedsApprover);
         let failed = audit::recent(&t.db, None, 1).await.unwrap().remove(0);
         assert_eq!(
@@ -390,19 +350,10 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             failed.payload
         );
 
-        let second = draws::redraw(
-            &t.db,
-            "tianshan",
-            &plan,
-            &tianshan,
-            today,
-            "名单有误需重抽",
-            "legal",
-            by_password,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let second = redraw("名单有误需重抽", "legal", by_password)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((second.attempt, second.redraw_of), (2, Some(first.id)));
         assert_eq!(second.approved_by.as_deref(), Some("legal"));
         draws::seed(

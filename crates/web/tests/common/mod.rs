@@ -79,8 +79,20 @@ impl TestApp {
         username: &str,
         password: &str,
     ) -> reqwest::Response {
+        self.login_then(client, username, password, "/").await
+    }
+
+    /// As [`login`](Self::login), from the login page a link sent with `?next=…` opened.
+    pub async fn login_then(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+        next: &str,
+    ) -> reqwest::Response {
         let page = client
             .get(self.url("/login"))
+            .query(&[("next", next)])
             .send()
             .await
             .unwrap()
@@ -94,7 +106,7 @@ impl TestApp {
                 ("username", username),
                 ("password", password),
                 ("csrf", &csrf),
-                ("next", "/"),
+                ("next", next),
             ])
             .send()
             .await

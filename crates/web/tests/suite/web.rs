@@ -314,27 +314,7 @@ async fn a_login_redirect_never_leaves_the_site() {
         "/\n/evil.example",
     ] {
         let c = TestApp::client();
-        let page = c
-            .get(app.url("/login"))
-            .query(&[("next", hostile)])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = csrf_of(&page);
-        let r = c
-            .post(app.url("/login"))
-            .form(&[
-                ("username", "admin"),
-                ("password", ADMIN_PASSWORD),
-                ("csrf", &csrf),
-                ("next", hostile),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = app.login_then(&c, "admin", ADMIN_PASSWORD, hostile).await;
         assert_eq!(r.headers()["location"], "/", "{hostile:?}");
         // Signed in already, the login page sends the browser on at once: home as well.
         let r = c
@@ -346,19 +326,9 @@ async fn a_login_redirect_never_leaves_the_site() {
         assert_eq!(r.headers()["location"], "/", "{hostile:?}");
     }
     // A local page is followed.
-    let c = TestApp::client();
-    let page = app.get_text(&c, "/login?next=/firms").await.1;
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("username", "admin"),
-            ("password", ADMIN_PASSWORD),
-            ("csrf", &csrf_of(&page)),
-            ("next", "/firms"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .login_then(&TestApp::client(), "admin", ADMIN_PASSWORD, "/firms")
+        .await;
     assert_eq!(r.headers()["location"], "/firms");
 }
 
