@@ -65,6 +65,15 @@ pub enum TabularError {
         /// Column letter of the value.
         column: String,
     },
+    /// A workbook cell holds a number of 16 digits or more: Excel keeps 15 significant digits,
+    /// so a long code typed into a number cell (a unified social credit code of digits only)
+    /// was already changed when it was saved.
+    LongNumber {
+        /// Spreadsheet row of the cell.
+        row: usize,
+        /// Column letter of the cell.
+        column: String,
+    },
     /// Two header cells have the same name, so a column lookup would be ambiguous.
     DuplicateHeader {
         /// The header name as written in the first of the two columns.
@@ -116,11 +125,12 @@ impl TabularError {
 
     fn message_zh(&self) -> String {
         match self {
-            Self::TooLarge { bytes, limit } => format!(
-                "文件过大（{}），超过了 {} 的上限。请把数据拆分为几个文件分批导入，或删除不需要的工作表和列后再试。",
-                human_size(*bytes),
-                human_size(*limit)
-            ),
+            Self::TooLarge { bytes, limit } => {
+                let (bytes, limit) = sizes(*bytes, *limit);
+                format!(
+                    "文件过大（{bytes}），超过了 {limit} 的上限。请把数据拆分为几个文件分批导入，或删除不需要的工作表和列后再试。"
+                )
+            }
             Self::TooManyRows { limit } => format!(
                 "数据行数超过上限（最多 {} 行）。请把数据拆分为几个文件分批导入。",
                 thousands(*limit)
@@ -144,6 +154,9 @@ impl TabularError {
             ),
             Self::ValueWithoutHeader { row, column } => format!(
                 "第 {row} 行 {column} 列有内容，但该列没有列名。请在表头行为该列填写列名，或删除这个内容后再导入。CSV 文件中含英文逗号的内容须用英文双引号括起来。"
+            ),
+            Self::LongNumber { row, column } => format!(
+                "第 {row} 行 {column} 列是 16 位以上的数字：Excel 只保留 15 位有效数字，这样的长代码（如统一社会信用代码）在数字格式下已被改变。请把该列设置为“文本”格式，按原件重新输入这些代码后再导入。"
             ),
             Self::DuplicateHeader { name, first, second } => format!(
                 "表头中“{name}”出现了两次（{first} 列和 {second} 列）。请删除或重命名其中一列后再导入。"
@@ -175,11 +188,12 @@ impl TabularError {
 
     fn message_en(&self) -> String {
         match self {
-            Self::TooLarge { bytes, limit } => format!(
-                "The file is too large ({}); the limit is {}. Split the data into several files and import them one by one, or remove unneeded sheets and columns.",
-                human_size(*bytes),
-                human_size(*limit)
-            ),
+            Self::TooLarge { bytes, limit } => {
+                let (bytes, limit) = sizes(*bytes, *limit);
+                format!(
+                    "The file is too large ({bytes}); the limit is {limit}. Split the data into several files and import them one by one, or remove unneeded sheets and columns."
+                )
+            }
             Self::TooManyRows { limit } => format!(
                 "The file has more than {} data rows. Split the data into several files and import them one by one.",
                 thousands(*limit)
@@ -203,6 +217,9 @@ impl TabularError {
             ),
             Self::ValueWithoutHeader { row, column } => format!(
                 "Row {row}, column {column} has a value but the column has no name. Name the column in the header row, or delete the value, then import again. In a CSV file, a value containing a comma must be enclosed in double quotes."
+            ),
+            Self::LongNumber { row, column } => format!(
+                "Row {row}, column {column} holds a number of 16 digits or more: Excel keeps only 15 significant digits, so a long code typed as a number (such as a unified social credit code) was changed when it was saved. Format the column as Text, type the codes again from the originals, then import again."
             ),
             Self::DuplicateHeader { name, first, second } => format!(
                 "The column name \"{name}\" appears twice (columns {first} and {second}). Delete or rename one of them and import again."
@@ -262,6 +279,20 @@ fn thousands(n: usize) -> String {
     groups.join(",")
 }
 
+/// A size and the limit it exceeds, as people say them, or in bytes where the rounded sizes
+/// would read the same (`200.0 MiB` over `200.0 MiB`).
+fn sizes(bytes: usize, limit: usize) -> (String, String) {
+    let (a, b) = (human_size(bytes), human_size(limit));
+    if a == b {
+        (
+            format!("{} B", thousands(bytes)),
+            format!("{} B", thousands(limit)),
+        )
+    } else {
+        (a, b)
+    }
+}
+
 /// A byte count as people say it (`"200.0 MiB"`), exact below one KiB.
 fn human_size(bytes: usize) -> String {
     const KIB: f64 = 1024.0;
@@ -288,6 +319,19 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_048_575), "1,048,575");
+    }
+
+    #[test]
+    fn a_size_just_over_its_limit_is_shown_in_bytes() {
+        let limit = 200 * 1024 * 1024;
+        assert_eq!(
+            sizes(limit + 218, limit),
+            ("209,715,418 B".to_string(), "209,715,200 B".to_string())
+        );
+        assert_eq!(
+            sizes(300 << 20, limit),
+            ("300.0 MiB".to_string(), "200.0 MiB".to_string())
+        );
     }
 
     #[test]

@@ -132,8 +132,8 @@ fn values_typed_in_excel_read_as_typed() {
         }
         // A division code typed as a number, as people do.
         sheet.write_number(1, 0, 650102.0).unwrap();
-        // An 18-digit number: Excel keeps 15 significant digits of it.
-        sheet.write_number(1, 1, 913501001234567000.0).unwrap();
+        // The longest number Excel keeps whole: 15 digits.
+        sheet.write_number(1, 1, 913501001234567.0).unwrap();
         sheet.write_number(1, 2, 0.1).unwrap();
         let day = ExcelDateTime::from_ymd(2024, 12, 31).unwrap();
         sheet.write_datetime_with_format(1, 3, &day, &date).unwrap();
@@ -160,7 +160,7 @@ fn values_typed_in_excel_read_as_typed() {
         rows(&table)[0].1,
         strings(&[
             "650102",
-            "913501001234567000",
+            "913501001234567",
             "0.1",
             "2024-12-31",
             "2024-01-02 08:05:00",
@@ -169,6 +169,27 @@ fn values_typed_in_excel_read_as_typed() {
             "1300204",
         ])
     );
+}
+
+#[test]
+fn a_code_typed_as_a_longer_number_is_refused_at_its_cell() {
+    // An all-digit credit code typed into a number cell: Excel has kept 15 of its 18 digits, so
+    // the code read back would be another one. The file is refused naming the cell.
+    let bytes = xlsx(|sheet| {
+        sheet.write_string(0, 0, "单位名称").unwrap();
+        sheet.write_string(0, 1, "统一社会信用代码").unwrap();
+        sheet.write_string(1, 0, "甲公司").unwrap();
+        sheet.write_number(1, 1, 916501020000000355.0).unwrap();
+    });
+    let error = read_xlsx(&bytes).unwrap_err();
+    assert_eq!(
+        error,
+        TabularError::LongNumber {
+            row: 2,
+            column: "B".to_string()
+        }
+    );
+    assert!(error.message(Lang::Zh).contains("设置为“文本”格式"));
 }
 
 #[test]
