@@ -148,7 +148,9 @@ const MAX_TITLE_ROWS: usize = 3;
 /// The header is the first row that is not blank, except for titles: when the first few rows
 /// (at most [`MAX_TITLE_ROWS`]) each hold a single value and the next holds several, those are
 /// titles ("附件1", "福州市重点排污单位名录", usually merged across the table) and the row with
-/// several values is the header. Government templates often have such rows.
+/// several values is the header. Government templates often have such rows. A title row with a
+/// second value (the filing date, the filing unit) is taken for the header at first; the row
+/// after it, with at least twice as many values and some beyond it, is the header instead.
 #[derive(Debug, Default)]
 pub(crate) struct Layout {
     headers: Option<Vec<String>>,
@@ -157,6 +159,9 @@ pub(crate) struct Layout {
     rows: usize,
     /// Whether some non-blank row so far held more than one value.
     wide_seen: bool,
+    /// Values in the header row, and data rows taken after it.
+    header_values: usize,
+    data_rows: usize,
 }
 
 impl Layout {
@@ -171,16 +176,27 @@ impl Layout {
             return Ok(RowKind::Blank);
         }
         let titles_above = !self.wide_seen && values > 1 && self.rows <= MAX_TITLE_ROWS;
+        // A title with a second value ("名录, 填报日期：…") taken for the header: the first row
+        // after it holds at least twice its values, some beyond it, and is the header.
+        let title_taken = self.data_rows == 0
+            && self.rows <= MAX_TITLE_ROWS
+            && values >= 2 * self.header_values
+            && self
+                .headers
+                .as_ref()
+                .is_some_and(|h| check_data_row(cells.clone(), h, row).is_err());
         self.rows += 1;
         self.wide_seen |= values > 1;
         match &self.headers {
-            Some(headers) if !titles_above => {
+            Some(headers) if !titles_above && !title_taken => {
                 check_data_row(cells, headers, row)?;
+                self.data_rows += 1;
                 Ok(RowKind::Data)
             }
             _ => {
                 self.headers = Some(headers_from(cells)?);
                 self.header_row = row;
+                self.header_values = values;
                 Ok(RowKind::Header)
             }
         }

@@ -296,6 +296,26 @@ fn a_title_row_above_the_header_is_skipped() {
 }
 
 #[test]
+fn a_title_row_with_a_date_beside_it_is_skipped_too() {
+    // The title and the filing date side by side, a subtitle of who filed, then the header.
+    let text = "乌鲁木齐市污染源名录,填报日期：2026-01-05\n\
+                单位名称,地址,行业,类别\n甲公司,福州,化工,重点\n";
+    let table = csv(text).unwrap();
+    assert_eq!(table.header_row, 2);
+    assert_eq!(
+        table.headers,
+        strings(&["单位名称", "地址", "行业", "类别"])
+    );
+    assert_eq!(
+        rows(&table),
+        vec![(3, strings(&["甲公司", "福州", "化工", "重点"]))]
+    );
+    let text = "污染源名录\n填报单位：天山区分局,填报日期：2026-01-05\n\
+                单位名称,地址,行业,类别\n甲公司,福州,化工,重点\n";
+    assert_eq!(csv(text).unwrap().header_row, 3);
+}
+
+#[test]
 fn a_one_column_list_is_not_mistaken_for_titles() {
     let table = csv("单位名称\n甲公司\n乙公司\n").unwrap();
     assert_eq!(table.header_row, 1);
