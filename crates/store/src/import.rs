@@ -110,12 +110,34 @@ pub async fn run(
     // The agency tree is read once: for the checks and for who owns what.
     let agencies = agency::all(db).await?;
     let ctx = context_in(&agencies, input.agency, input.today);
-    let rows = table.rows().map(|r| (r.number, r.cells));
+    // The data rows the file holds, blank ones aside: what the summary counts.
+    let mut row_count = 0;
+    let rows = table
+        .rows()
+        .map(|r| (r.number, r.cells))
+        .inspect(|(_, cells)| {
+            if !lists::is_blank_row(cells) {
+                row_count += 1;
+            }
+        });
     let parsed = match lists::parse_table(input.kind, &table.headers, rows, &ctx) {
         Ok(p) => p,
-        Err(errors) => return Ok(Err(Rejection::Rows { errors, rows: 0 })),
+        Err(errors) => {
+            return Ok(Err(Rejection::Rows {
+                errors,
+                rows: table.row_count(),
+            }))
+        }
     };
-    let row_count = parsed.records.len() + parsed.errors.len();
+    if row_count == 0 {
+        // An empty template uploaded is not a list imported.
+        let errors = vec![ListError {
+            row: None,
+            column: None,
+            reason: Reason::NoRows,
+        }];
+        return Ok(Err(Rejection::Rows { errors, rows: 0 }));
+    }
     let mut errors = parsed.errors;
     let by_division: HashMap<&str, &Agency> = agencies
         .iter()

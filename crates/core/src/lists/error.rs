@@ -137,6 +137,8 @@ pub enum Reason {
     UnknownFirm {
         code: String,
     },
+    /// The file has a header but no data row (an empty template uploaded).
+    NoRows,
 }
 
 impl Reason {
@@ -167,6 +169,7 @@ impl Reason {
             Reason::DuplicateInFile { .. } => "duplicate_in_file",
             Reason::ClaimedElsewhere { .. } => "claimed_elsewhere",
             Reason::UnknownFirm { .. } => "unknown_firm",
+            Reason::NoRows => "no_rows",
         }
     }
 }
@@ -189,6 +192,14 @@ impl ListError {
                     "The required column {column} is missing. Add it to the header row, or \
                      compare the header with the downloadable template."
                 )
+            }
+            (Reason::NoRows, Lang::Zh) => {
+                return "文件只有表头，没有数据行，未导入任何内容。请在表头下填写数据后再导入；                        如果本期确实没有记录，请在“报送”页面报送空清单。"
+                    .to_owned()
+            }
+            (Reason::NoRows, Lang::En) => {
+                return "The file has a header but no data rows; nothing was imported. Fill in                         the rows under the header and import again; if there is nothing to                         list this time, file the list as empty on the filings page."
+                    .to_owned()
             }
             (Reason::DuplicateColumn { other }, Lang::Zh) => {
                 return format!("“{column}”列与“{other}”列是同一项。请删除其中一列。")
@@ -314,6 +325,7 @@ fn zh(reason: &Reason) -> String {
         Reason::UnknownFirm { code } => format!(
             "代码为 {code} 的单位不在本辖区的污染源清单中。请先在污染源清单中添加该单位，或核对代码。"
         ),
+        Reason::NoRows => "没有数据行。".to_owned(),
     }
 }
 
@@ -427,6 +439,7 @@ fn en(reason: &Reason) -> String {
             "no firm with the code {code} is on the source list of this jurisdiction. Add the firm \
              to the source list first, or check the code."
         ),
+        Reason::NoRows => "no data rows.".to_owned(),
     }
 }
 

@@ -201,7 +201,14 @@ async fn one_bad_row_refuses_the_whole_file_naming_row_and_column() {
         let wrong = if bad[0].ends_with('0') { "1" } else { "0" };
         bad[0].replace_range(17..18, wrong);
         rows.push(bad);
-        let Err(Rejection::Rows { errors, .. }) = run(
+        // The bad row also lacks its name, district and industry: four problems in three rows.
+        for column in [1, 2, 4] {
+            rows[2][column] = String::new();
+        }
+        let Err(Rejection::Rows {
+            errors,
+            rows: counted,
+        }) = run(
             &t,
             &tianshan,
             ListKind::Firms,
@@ -213,6 +220,8 @@ async fn one_bad_row_refuses_the_whole_file_naming_row_and_column() {
         else {
             panic!("refused");
         };
+        assert_eq!(counted, 3, "the file's data rows, not rows plus problems");
+        assert!(errors.len() > counted, "{errors:?}");
         let e = errors
             .iter()
             .find(|e| e.row == Some(4))
@@ -272,6 +281,36 @@ async fn a_truncated_workbook_and_a_missing_column_are_refused_with_what_to_do()
             .iter()
             .any(|e| e.column.as_deref() == Some("所在区县")
                 && matches!(e.reason, Reason::MissingColumn)));
+    }
+}
+
+#[tokio::test]
+async fn an_empty_template_is_refused_rather_than_imported_as_nothing() {
+    for t in all_backends().await {
+        let (_, tianshan, _) = setup(&t).await;
+        let head = audit::recent(&t.db, None, 1).await.unwrap()[0].seq;
+        let csv = csv_text(&FIRM_HEADERS, &[]) + ",,,,,\r\n";
+        for (name, bytes) in [
+            ("f.csv", csv.into_bytes()),
+            ("f.xlsx", xlsx(&FIRM_HEADERS, &[])),
+        ] {
+            let Err(Rejection::Rows { errors, rows }) =
+                run(&t, &tianshan, ListKind::Firms, name, &bytes, true).await
+            else {
+                panic!("{name}: refused");
+            };
+            assert_eq!(rows, 0);
+            assert!(
+                matches!(errors[..], [ref e] if e.reason == Reason::NoRows),
+                "{errors:?}"
+            );
+            assert!(errors[0].message(Lang::Zh).contains("没有数据行"));
+        }
+        assert_eq!(
+            audit::recent(&t.db, None, 1).await.unwrap()[0].seq,
+            head,
+            "no import in the log"
+        );
     }
 }
 
