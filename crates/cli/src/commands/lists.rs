@@ -65,31 +65,38 @@ pub async fn import(
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(Rejection::File(e)) => {
-            eprintln!(
-                "{}",
-                e.message(if lang == Lang::En {
-                    spotcheck_tabular::Lang::En
-                } else {
-                    spotcheck_tabular::Lang::Zh
-                })
-            );
-            Ok(ExitCode::from(1))
-        }
-        Err(Rejection::Rows { errors, rows }) => {
+        Err(rejection) => {
             let mut err = std::io::stderr().lock();
-            for e in errors.iter().take(50) {
-                writeln!(err, "{}", e.message(lang))?;
-            }
-            if errors.len() > 50 {
-                writeln!(err, "… {} more", errors.len() - 50)?;
-            }
-            writeln!(err, "{} problems in {rows} rows: nothing was imported. Correct the file and import it again.", errors.len())?;
+            let lines: Vec<export::ReportLine> = match rejection {
+                Rejection::File(e) => {
+                    let message = e.message(if lang == Lang::En {
+                        spotcheck_tabular::Lang::En
+                    } else {
+                        spotcheck_tabular::Lang::Zh
+                    });
+                    writeln!(err, "{message}")?;
+                    vec![export::ReportLine {
+                        row: None,
+                        column: None,
+                        message,
+                    }]
+                }
+                Rejection::Rows { errors, rows } => {
+                    for e in errors.iter().take(50) {
+                        writeln!(err, "{}", e.message(lang))?;
+                    }
+                    if errors.len() > 50 {
+                        writeln!(err, "… {} more", errors.len() - 50)?;
+                    }
+                    writeln!(err, "{} problems in {rows} rows: nothing was imported. Correct the file and import it again.", errors.len())?;
+                    errors
+                        .iter()
+                        .map(|e| export::ReportLine::of(e, lang))
+                        .collect()
+                }
+            };
+            // The report is written whenever the file is refused, as a whole or row by row.
             if let Some(path) = errors_out {
-                let lines: Vec<_> = errors
-                    .iter()
-                    .map(|e| export::ReportLine::of(e, lang))
-                    .collect();
                 std::fs::write(path, export::error_report(&lines, lang, Format::Xlsx)?)
                     .with_context(|| format!("writing {}", path.display()))?;
                 writeln!(err, "error report: {}", path.display())?;

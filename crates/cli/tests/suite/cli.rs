@@ -191,6 +191,28 @@ fn a_list_exported_as_a_template_imports_and_a_bad_file_is_refused_with_rows_nam
         "{err}"
     );
     assert!(report.exists());
+    // A file refused as a whole (here: empty) gets its report too.
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    let whole = dir.path().join("whole.xlsx");
+    let refused = spotcheck(
+        dir.path(),
+        &[
+            "import",
+            "firms",
+            empty.to_str().unwrap(),
+            "--errors-out",
+            whole.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let bytes = std::fs::read(&whole).expect("a report of the refused file");
+    let table =
+        spotcheck_tabular::read_file("whole.xlsx", &bytes, &spotcheck_tabular::Limits::default())
+            .unwrap();
+    let lines: Vec<_> = table.rows().collect();
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].cells[2].contains('。'), "{:?}", lines[0].cells);
 
     let csv = spotcheck(dir.path(), &["export", "firms", "--format", "csv"]);
     assert!(csv.status.success());
