@@ -911,7 +911,13 @@ fn a_whole_file_is_checked_with_blank_rows_skipped_and_repeats_found() {
     assert_eq!(table.ignored.len(), 1);
     assert!(!table.is_clean());
 
-    let errors = parse_table(ListKind::Firms, &strings(&["单位名称"]), vec![], &ctx()).unwrap_err();
+    let errors = parse_table(
+        ListKind::Firms,
+        &strings(&["单位名称"]),
+        Vec::<(usize, Vec<String>)>::new(),
+        &ctx(),
+    )
+    .unwrap_err();
     assert_eq!(errors.len(), 5);
 }
 

@@ -114,9 +114,13 @@ pub async fn run(
     let mut row_count = 0;
     let rows = table
         .rows()
-        .map(|r| (r.number, r.cells))
-        .inspect(|(_, cells)| {
-            if !lists::is_blank_row(cells) {
+        .map(|r| lists::FileRow {
+            number: r.number,
+            cells: r.cells,
+            numeric: r.numeric,
+        })
+        .inspect(|row| {
+            if !lists::is_blank_row(&row.cells) {
                 row_count += 1;
             }
         });

@@ -18,6 +18,9 @@ pub struct Row {
     /// The cells, one for each header (so `cells[Table::column(..)]` is always in bounds):
     /// trimmed text, `""` where the cell is empty.
     pub cells: Vec<String>,
+    /// The columns whose cell a workbook holds as a number (always empty for CSV): a code
+    /// typed into a number cell has lost its leading zeros (`0313` is kept as `313`).
+    pub numeric: Vec<usize>,
 }
 
 impl Row {

@@ -156,6 +156,11 @@ fn values_typed_in_excel_read_as_typed() {
 
     let table = read_xlsx(&bytes).unwrap();
 
+    // The numbers are marked as such (a code typed there may have lost its leading zeros);
+    // dates, times and booleans are not.
+    let numeric = table.rows().next().unwrap().numeric;
+    assert!(numeric.starts_with(&[0, 1, 2]), "{numeric:?}");
+    assert!(!numeric.iter().any(|c| (3..=6).contains(c)), "{numeric:?}");
     assert_eq!(
         rows(&table)[0].1,
         strings(&[

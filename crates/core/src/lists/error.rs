@@ -139,6 +139,10 @@ pub enum Reason {
     },
     /// The file has a header but no data row (an empty template uploaded).
     NoRows,
+    /// A code held as a number by the workbook, one digit short: its leading zero was dropped.
+    LeadingZeroLost {
+        value: String,
+    },
 }
 
 impl Reason {
@@ -170,6 +174,7 @@ impl Reason {
             Reason::ClaimedElsewhere { .. } => "claimed_elsewhere",
             Reason::UnknownFirm { .. } => "unknown_firm",
             Reason::NoRows => "no_rows",
+            Reason::LeadingZeroLost { .. } => "leading_zero_lost",
         }
     }
 }
@@ -326,6 +331,10 @@ fn zh(reason: &Reason) -> String {
             "代码为 {code} 的单位不在本辖区的污染源清单中。请先在污染源清单中添加该单位，或核对代码。"
         ),
         Reason::NoRows => "没有数据行。".to_owned(),
+        Reason::LeadingZeroLost { value } => format!(
+            "该单元格是数字 {value}，Excel 去掉了代码开头的 0（应为 0{value}？）。\
+             请把该列设置为“文本”格式，按 4 位代码重新输入后再导入。"
+        ),
     }
 }
 
@@ -440,6 +449,10 @@ fn en(reason: &Reason) -> String {
              to the source list first, or check the code."
         ),
         Reason::NoRows => "no data rows.".to_owned(),
+        Reason::LeadingZeroLost { value } => format!(
+            "the cell holds the number {value}: Excel dropped the code's leading zero (0{value}?). \
+             Format the column as Text, type the four-digit code again, then import again."
+        ),
     }
 }
 

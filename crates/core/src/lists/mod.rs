@@ -29,8 +29,8 @@ pub use columns::ColumnSpec;
 pub use error::{Lang, ListError, Reason};
 pub use headers::{map_headers, HeaderMap, IgnoredColumn};
 pub use parse::{
-    find_claimed_elsewhere, find_duplicates, is_blank_row, parse_row, parse_table, ParsedTable,
-    ValidationContext,
+    find_claimed_elsewhere, find_duplicates, is_blank_row, parse_row, parse_table, FileRow,
+    ParsedTable, ValidationContext,
 };
 pub use records::{
     ApprovingLevel, ComplaintRecord, EiaForm, FirmRecord, FirmStatus, OfficerRecord, PenaltyRecord,

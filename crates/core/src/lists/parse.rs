@@ -128,12 +128,21 @@ struct RowReader<'a> {
     map: &'a HeaderMap,
     row: usize,
     cells: &'a [String],
+    /// Columns whose cell a workbook holds as a number ([`FileRow::numeric`]).
+    numeric: &'a [usize],
     errors: Vec<ListError>,
 }
 
 impl<'a> RowReader<'a> {
     fn cell(&self, key: &str) -> &'a str {
         self.map.cell(key, self.cells)
+    }
+
+    /// Whether the cell of `key` was a number in a workbook.
+    fn is_number(&self, key: &str) -> bool {
+        self.map
+            .index_of(key)
+            .is_some_and(|i| self.numeric.contains(&i))
     }
 
     fn fail(&mut self, key: &str, reason: Reason) {
@@ -241,11 +250,24 @@ pub fn parse_row(
     cells: &[String],
     ctx: &ValidationContext<'_>,
 ) -> Result<Record, Vec<ListError>> {
+    parse_file_row(kind, map, row_number, cells, &[], ctx)
+}
+
+/// [`parse_row`] of a file's row, knowing which of its cells were numbers in a workbook.
+fn parse_file_row(
+    kind: ListKind,
+    map: &HeaderMap,
+    row_number: usize,
+    cells: &[String],
+    numeric: &[usize],
+    ctx: &ValidationContext<'_>,
+) -> Result<Record, Vec<ListError>> {
     debug_assert_eq!(kind, map.kind(), "the header map belongs to another list");
     let reader = RowReader {
         map,
         row: row_number,
         cells,
+        numeric,
         errors: Vec::new(),
     };
     match kind {
@@ -311,7 +333,15 @@ fn firm(mut r: RowReader<'_>, ctx: &ValidationContext<'_>) -> Result<Record, Vec
     // Jurisdiction (属地管理): a source outside the agency's territory is not its to list.
     let division = r.required(key::DISTRICT, |s| ctx.district(s));
     let address = r.required(key::ADDRESS, text(MAX_NAME_CHARS));
+    // A four-digit class of divisions 01-09 typed into a number cell has lost its zero (0313,
+    // pig farming, is kept as 313, which reads as a group of division 31, steel).
+    let zero_lost = r.is_number(key::INDUSTRY);
     let industry = r.required(key::INDUSTRY, |s| {
+        if zero_lost && s.len() == 3 {
+            return Err(Reason::LeadingZeroLost {
+                value: s.to_owned(),
+            });
+        }
         ctx.industry.parse_code(s).map_err(Reason::InvalidIndustry)
     });
     let is_key = r.required(key::CATEGORY, |s| parse_choice(s, CATEGORY_WORDS));
@@ -554,23 +584,49 @@ impl ParsedTable {
     }
 }
 
+/// One data row of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRow {
+    /// The spreadsheet row number.
+    pub number: usize,
+    pub cells: Vec<String>,
+    /// The columns whose cell a workbook holds as a number (a code typed there has lost its
+    /// leading zeros); empty for text files.
+    pub numeric: Vec<usize>,
+}
+
+impl From<(usize, Vec<String>)> for FileRow {
+    fn from((number, cells): (usize, Vec<String>)) -> Self {
+        FileRow {
+            number,
+            cells,
+            numeric: Vec::new(),
+        }
+    }
+}
+
 /// Checks a whole file: maps its header, parses every non-blank row and looks for repeats.
 /// `rows` are the data rows with their spreadsheet row numbers. Header problems stop the check,
 /// since no cell can be read without the columns.
-pub fn parse_table(
+pub fn parse_table<R: Into<FileRow>>(
     kind: ListKind,
     headers: &[String],
-    rows: impl IntoIterator<Item = (usize, Vec<String>)>,
+    rows: impl IntoIterator<Item = R>,
     ctx: &ValidationContext<'_>,
 ) -> Result<ParsedTable, Vec<ListError>> {
     let map = map_headers(kind, headers)?;
     let mut records = Vec::new();
     let mut errors = Vec::new();
-    for (row, cells) in rows {
+    for row in rows {
+        let FileRow {
+            number: row,
+            cells,
+            numeric,
+        } = row.into();
         if is_blank_row(&cells) {
             continue;
         }
-        match parse_row(kind, &map, row, &cells, ctx) {
+        match parse_file_row(kind, &map, row, &cells, &numeric, ctx) {
             Ok(record) => records.push((row, record)),
             Err(mut row_errors) => errors.append(&mut row_errors),
         }

@@ -285,6 +285,58 @@ async fn a_truncated_workbook_and_a_missing_column_are_refused_with_what_to_do()
 }
 
 #[tokio::test]
+async fn an_industry_code_typed_as_a_number_that_lost_its_zero_is_refused() {
+    for t in all_backends().await {
+        let (_, tianshan, _) = setup(&t).await;
+        // 0313 (pig farming) typed into a number cell is kept by Excel as 313, which would read
+        // as a group of division 31 (steel).
+        let rows: Vec<Vec<Cell>> = firm_rows()
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .enumerate()
+                    .map(|(i, c)| match i {
+                        4 => Cell::Integer(313),
+                        _ => Cell::Text(c),
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut file = Vec::new();
+        spotcheck_tabular::write_xlsx("污染源", &FIRM_HEADERS, rows.into_iter(), &mut file)
+            .unwrap();
+        let Err(Rejection::Rows { errors, .. }) =
+            run(&t, &tianshan, ListKind::Firms, "f.xlsx", &file, true).await
+        else {
+            panic!("refused");
+        };
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].row, Some(2));
+        assert_eq!(errors[0].column.as_deref(), Some("行业代码"));
+        assert!(
+            errors[0].message(Lang::Zh).contains("0313"),
+            "{}",
+            errors[0].message(Lang::Zh)
+        );
+        // The same three digits typed as text are a group code, taken as typed.
+        let mut text_rows = firm_rows();
+        for r in &mut text_rows {
+            r[4] = "313".into();
+        }
+        let done = run(
+            &t,
+            &tianshan,
+            ListKind::Firms,
+            "f.xlsx",
+            &xlsx(&FIRM_HEADERS, &text_rows),
+            false,
+        )
+        .await;
+        assert!(done.is_ok(), "{done:?}");
+    }
+}
+
+#[tokio::test]
 async fn an_empty_template_is_refused_rather_than_imported_as_nothing() {
     for t in all_backends().await {
         let (_, tianshan, _) = setup(&t).await;

@@ -135,6 +135,7 @@ impl Iterator for CsvRows<'_> {
             return Some(Row {
                 number: self.cursor.row,
                 cells,
+                numeric: Vec::new(),
             });
         }
         None

@@ -27,6 +27,8 @@ pub(crate) struct XlsxBody {
     columns: Vec<u16>,
     /// End offset in `text` of each non-empty cell.
     ends: Vec<usize>,
+    /// Whether each non-empty cell holds a number.
+    numeric: Vec<bool>,
     text: String,
 }
 
@@ -37,8 +39,9 @@ pub(crate) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Table<'static>,
     let mut cells = guarded(None, || workbook.worksheet_cells_reader(&sheet))?;
 
     let mut builder = Builder::new(limits.max_rows);
-    // The cells of the row being read, by column; reused from row to row.
+    // The cells of the row being read, by column, and which hold numbers; reused from row to row.
     let mut pending: Vec<String> = Vec::new();
+    let mut pending_numeric: Vec<bool> = Vec::new();
     let mut pending_row: Option<u32> = None;
     loop {
         let cell = guarded(pending_row.map(|r| r as usize + 1), || cells.next_cell())?;
@@ -53,7 +56,7 @@ pub(crate) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Table<'static>,
                         detail: format!("row {} follows row {}", row + 1, previous + 1),
                     });
                 }
-                builder.finish_row(previous as usize + 1, &mut pending)?;
+                builder.finish_row(previous as usize + 1, &mut pending, &mut pending_numeric)?;
             }
             pending_row = Some(row);
         }
@@ -63,6 +66,7 @@ pub(crate) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Table<'static>,
         }
         if pending.len() <= column {
             pending.resize(column + 1, String::new());
+            pending_numeric.resize(column + 1, false);
         }
         // Excel keeps 15 significant digits: a longer number is a code already changed.
         let long = match cell.get_value() {
@@ -78,10 +82,11 @@ pub(crate) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Table<'static>,
         }
         // A cell given twice (only in hand-made files) keeps its last value.
         pending[column].clear();
+        pending_numeric[column] = matches!(cell.get_value(), DataRef::Float(_) | DataRef::Int(_));
         render(cell.get_value(), is_1904, &mut pending[column]);
     }
     if let Some(last) = pending_row {
-        builder.finish_row(last as usize + 1, &mut pending)?;
+        builder.finish_row(last as usize + 1, &mut pending, &mut pending_numeric)?;
     }
     builder.finish()
 }
@@ -146,19 +151,32 @@ impl Builder {
                 row_ends: Vec::new(),
                 columns: Vec::new(),
                 ends: Vec::new(),
+                numeric: Vec::new(),
                 text: String::new(),
             },
         }
     }
 
-    /// Takes in the row `number` whose cells are in `pending`, and empties them for the next.
-    fn finish_row(&mut self, number: usize, pending: &mut [String]) -> Result<(), TabularError> {
-        let result = self.take_row(number, pending);
+    /// Takes in the row `number` whose cells are in `pending` (`numeric` where they hold
+    /// numbers), and empties them for the next.
+    fn finish_row(
+        &mut self,
+        number: usize,
+        pending: &mut [String],
+        numeric: &mut [bool],
+    ) -> Result<(), TabularError> {
+        let result = self.take_row(number, pending, numeric);
         pending.iter_mut().for_each(String::clear);
+        numeric.iter_mut().for_each(|n| *n = false);
         result
     }
 
-    fn take_row(&mut self, number: usize, pending: &[String]) -> Result<(), TabularError> {
+    fn take_row(
+        &mut self,
+        number: usize,
+        pending: &[String],
+        numeric: &[bool],
+    ) -> Result<(), TabularError> {
         let cells = pending.iter().map(|cell| clean_cell(cell));
         match self.layout.take(number, cells)? {
             RowKind::Blank => return Ok(()),
@@ -186,6 +204,7 @@ impl Builder {
                 .map_err(|_| TabularError::TooManyColumns { limit: MAX_COLUMNS })?;
             self.body.text.push_str(cell);
             self.body.columns.push(column);
+            self.body.numeric.push(numeric[index]);
             self.body.ends.push(self.body.text.len());
         }
         self.body.row_ends.push(self.body.columns.len());
@@ -224,6 +243,7 @@ impl XlsxBody {
         self.row_ends.clear();
         self.columns.clear();
         self.ends.clear();
+        self.numeric.clear();
         self.text.clear();
     }
 
@@ -254,12 +274,21 @@ impl Iterator for XlsxRows<'_> {
             body.row_ends[self.next - 1]
         };
         let mut cells = vec![String::new(); body.width];
+        let mut numeric = Vec::new();
         for k in first..body.row_ends[self.next] {
             let start = if k == 0 { 0 } else { body.ends[k - 1] };
-            cells[usize::from(body.columns[k])] = body.text[start..body.ends[k]].to_string();
+            let column = usize::from(body.columns[k]);
+            cells[column] = body.text[start..body.ends[k]].to_string();
+            if body.numeric[k] {
+                numeric.push(column);
+            }
         }
         self.next += 1;
-        Some(Row { number, cells })
+        Some(Row {
+            number,
+            cells,
+            numeric,
+        })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -22,7 +22,7 @@ pub fn csv(text: &str) -> Result<Table<'_>, TabularError> {
 pub fn rows(table: &Table<'_>) -> Vec<(usize, Vec<String>)> {
     table
         .rows()
-        .map(|Row { number, cells }| (number, cells))
+        .map(|Row { number, cells, .. }| (number, cells))
         .collect()
 }
 
