@@ -153,7 +153,7 @@ const MAX_TITLE_ROWS: usize = 3;
 /// titles ("附件1", "福州市重点排污单位名录", usually merged across the table) and the row with
 /// several values is the header. Government templates often have such rows. A title row with a
 /// second value (the filing date, the filing unit) is taken for the header at first; the row
-/// after it, with at least twice as many values and some beyond it, is the header instead.
+/// after it, with at least four values and some beyond the two, is the header instead.
 #[derive(Debug, Default)]
 pub(crate) struct Layout {
     headers: Option<Vec<String>>,
@@ -180,9 +180,10 @@ impl Layout {
         }
         let titles_above = !self.wide_seen && values > 1 && self.rows <= MAX_TITLE_ROWS;
         // A title with a second value ("名录, 填报日期：…") taken for the header: the first row
-        // after it holds at least twice its values, some beyond it, and is the header.
+        // after it holds at least four values, some beyond it, and is the header.
         let title_taken = self.data_rows == 0
             && self.rows <= MAX_TITLE_ROWS
+            && self.header_values == 2
             && values >= 2 * self.header_values
             && self
                 .headers
@@ -200,6 +201,8 @@ impl Layout {
                 self.headers = Some(headers_from(cells)?);
                 self.header_row = row;
                 self.header_values = values;
+                // Rows taken as data so far were titles.
+                self.data_rows = 0;
                 Ok(RowKind::Header)
             }
         }

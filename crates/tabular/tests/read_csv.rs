@@ -313,6 +313,23 @@ fn a_title_row_with_a_date_beside_it_is_skipped_too() {
     let text = "污染源名录\n填报单位：天山区分局,填报日期：2026-01-05\n\
                 单位名称,地址,行业,类别\n甲公司,福州,化工,重点\n";
     assert_eq!(csv(text).unwrap().header_row, 3);
+    let text = "附件1\n污染源名录\n填报单位：天山区分局,填报日期：2026-01-05\n\
+                单位名称,地址,行业,类别\n甲公司,福州,化工,重点\n";
+    assert_eq!(csv(text).unwrap().header_row, 4, "two titles above");
+}
+
+#[test]
+fn a_first_row_shifted_by_a_comma_under_a_narrow_header_is_still_refused_at_its_cell() {
+    // Three columns, and a first row whose text holds unquoted commas: not a header.
+    let error =
+        csv("统一社会信用代码,季度,问题概述\nX,2026Q1,超标,未整改,已立案,罚款\n").unwrap_err();
+    assert_eq!(
+        error,
+        TabularError::ValueWithoutHeader {
+            row: 2,
+            column: "D".to_string()
+        }
+    );
 }
 
 #[test]
