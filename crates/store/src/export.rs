@@ -77,6 +77,19 @@ pub struct ReportLine {
 }
 
 impl ReportLine {
+    /// The line of a file refused as a whole, at its row and column where the error names them.
+    pub fn of_file(e: &TabularError, lang: Lang) -> Self {
+        let (row, column) = e.place();
+        ReportLine {
+            row,
+            column,
+            message: e.message(match lang {
+                Lang::Zh => spotcheck_tabular::Lang::Zh,
+                Lang::En => spotcheck_tabular::Lang::En,
+            }),
+        }
+    }
+
     pub fn of(e: &ListError, lang: Lang) -> Self {
         ReportLine {
             row: e.row,

@@ -110,26 +110,19 @@ pub async fn run(
     // The agency tree is read once: for the checks and for who owns what.
     let agencies = agency::all(db).await?;
     let ctx = context_in(&agencies, input.agency, input.today);
-    // The data rows the file holds, blank ones aside: what the summary counts.
-    let mut row_count = 0;
-    let rows = table
-        .rows()
-        .map(|r| lists::FileRow {
-            number: r.number,
-            cells: r.cells,
-            numeric: r.numeric,
-        })
-        .inspect(|row| {
-            if !lists::is_blank_row(&row.cells) {
-                row_count += 1;
-            }
-        });
+    // The data rows the file holds (the reader leaves out blank ones): what the summary counts.
+    let row_count = table.row_count();
+    let rows = table.rows().map(|r| lists::FileRow {
+        number: r.number,
+        cells: r.cells,
+        numeric: r.numeric,
+    });
     let parsed = match lists::parse_table(input.kind, &table.headers, rows, &ctx) {
         Ok(p) => p,
         Err(errors) => {
             return Ok(Err(Rejection::Rows {
                 errors,
-                rows: table.row_count(),
+                rows: row_count,
             }))
         }
     };

@@ -65,15 +65,6 @@ pub enum TabularError {
         /// Column letter of the value.
         column: String,
     },
-    /// A workbook cell holds a number of 16 digits or more: Excel keeps 15 significant digits,
-    /// so a long code typed into a number cell (a unified social credit code of digits only)
-    /// was already changed when it was saved.
-    LongNumber {
-        /// Spreadsheet row of the cell.
-        row: usize,
-        /// Column letter of the cell.
-        column: String,
-    },
     /// Two header cells have the same name, so a column lookup would be ambiguous.
     DuplicateHeader {
         /// The header name as written in the first of the two columns.
@@ -115,6 +106,18 @@ pub enum TabularError {
 }
 
 impl TabularError {
+    /// The spreadsheet row and column letter the error names, where it names them.
+    pub fn place(&self) -> (Option<usize>, Option<String>) {
+        match self {
+            Self::Malformed { row, .. } => (*row, None),
+            Self::UnclosedQuote { row } => (Some(*row), None),
+            Self::ValueWithoutHeader { row, column } | Self::CellTooLong { row, column, .. } => {
+                (Some(*row), Some(column.clone()))
+            }
+            _ => (None, None),
+        }
+    }
+
     /// A message for the user in `lang`: what is wrong and what to do next.
     pub fn message(&self, lang: Lang) -> String {
         match lang {
@@ -154,9 +157,6 @@ impl TabularError {
             ),
             Self::ValueWithoutHeader { row, column } => format!(
                 "第 {row} 行 {column} 列有内容，但该列没有列名。请在表头行为该列填写列名，或删除这个内容后再导入。CSV 文件中含英文逗号的内容须用英文双引号括起来。"
-            ),
-            Self::LongNumber { row, column } => format!(
-                "第 {row} 行 {column} 列是 16 位以上的数字：Excel 只保留 15 位有效数字，这样的长代码（如统一社会信用代码）在数字格式下已被改变。请把该列设置为“文本”格式，按原件重新输入这些代码后再导入。"
             ),
             Self::DuplicateHeader { name, first, second } => format!(
                 "表头中“{name}”出现了两次（{first} 列和 {second} 列）。请删除或重命名其中一列后再导入。"
@@ -217,9 +217,6 @@ impl TabularError {
             ),
             Self::ValueWithoutHeader { row, column } => format!(
                 "Row {row}, column {column} has a value but the column has no name. Name the column in the header row, or delete the value, then import again. In a CSV file, a value containing a comma must be enclosed in double quotes."
-            ),
-            Self::LongNumber { row, column } => format!(
-                "Row {row}, column {column} holds a number of 16 digits or more: Excel keeps only 15 significant digits, so a long code typed as a number (such as a unified social credit code) was changed when it was saved. Format the column as Text, type the codes again from the originals, then import again."
             ),
             Self::DuplicateHeader { name, first, second } => format!(
                 "The column name \"{name}\" appears twice (columns {first} and {second}). Delete or rename one of them and import again."

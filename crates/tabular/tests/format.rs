@@ -197,10 +197,6 @@ fn every_error_has_a_chinese_and_an_english_message() {
             row: 5,
             column: "H".to_string(),
         },
-        TabularError::LongNumber {
-            row: 3,
-            column: "A".to_string(),
-        },
         TabularError::DuplicateHeader {
             name: "名称".to_string(),
             first: "A".to_string(),

@@ -177,27 +177,6 @@ fn values_typed_in_excel_read_as_typed() {
 }
 
 #[test]
-fn a_code_typed_as_a_longer_number_is_refused_at_its_cell() {
-    // An all-digit credit code typed into a number cell: Excel has kept 15 of its 18 digits, so
-    // the code read back would be another one. The file is refused naming the cell.
-    let bytes = xlsx(|sheet| {
-        sheet.write_string(0, 0, "单位名称").unwrap();
-        sheet.write_string(0, 1, "统一社会信用代码").unwrap();
-        sheet.write_string(1, 0, "甲公司").unwrap();
-        sheet.write_number(1, 1, 916501020000000355.0).unwrap();
-    });
-    let error = read_xlsx(&bytes).unwrap_err();
-    assert_eq!(
-        error,
-        TabularError::LongNumber {
-            row: 2,
-            column: "B".to_string()
-        }
-    );
-    assert!(error.message(Lang::Zh).contains("设置为“文本”格式"));
-}
-
-#[test]
 fn blank_rows_are_skipped_but_keep_their_numbers() {
     let bytes = xlsx(|sheet| {
         sheet.write_string(0, 0, "单位名称").unwrap();

@@ -69,17 +69,9 @@ pub async fn import(
             let mut err = std::io::stderr().lock();
             let lines: Vec<export::ReportLine> = match rejection {
                 Rejection::File(e) => {
-                    let message = e.message(if lang == Lang::En {
-                        spotcheck_tabular::Lang::En
-                    } else {
-                        spotcheck_tabular::Lang::Zh
-                    });
-                    writeln!(err, "{message}")?;
-                    vec![export::ReportLine {
-                        row: None,
-                        column: None,
-                        message,
-                    }]
+                    let line = export::ReportLine::of_file(&e, lang);
+                    writeln!(err, "{}", line.message)?;
+                    vec![line]
                 }
                 Rejection::Rows { errors, rows } => {
                     for e in errors.iter().take(50) {
@@ -88,7 +80,9 @@ pub async fn import(
                     if errors.len() > 50 {
                         writeln!(err, "… {} more", errors.len() - 50)?;
                     }
-                    writeln!(err, "{} problems in {rows} rows: nothing was imported. Correct the file and import it again.", errors.len())?;
+                    if rows > 0 {
+                        writeln!(err, "{} problems in {rows} rows: nothing was imported. Correct the file and import it again.", errors.len())?;
+                    }
                     errors
                         .iter()
                         .map(|e| export::ReportLine::of(e, lang))

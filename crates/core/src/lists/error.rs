@@ -139,10 +139,14 @@ pub enum Reason {
     },
     /// The file has a header but no data row (an empty template uploaded).
     NoRows,
-    /// A code held as a number by the workbook, one digit short: its leading zero was dropped.
+    /// A code held as a number by the workbook, one digit short: its leading zero was dropped,
+    /// or it is a group code; which one cannot be told.
     LeadingZeroLost {
         value: String,
     },
+    /// A number of 16 digits or more held by the workbook: Excel keeps 15 significant digits,
+    /// so a long code typed there (an all-digit credit code) was already changed.
+    LongNumber,
 }
 
 impl Reason {
@@ -175,6 +179,7 @@ impl Reason {
             Reason::UnknownFirm { .. } => "unknown_firm",
             Reason::NoRows => "no_rows",
             Reason::LeadingZeroLost { .. } => "leading_zero_lost",
+            Reason::LongNumber => "long_number",
         }
     }
 }
@@ -199,11 +204,14 @@ impl ListError {
                 )
             }
             (Reason::NoRows, Lang::Zh) => {
-                return "文件只有表头，没有数据行，未导入任何内容。请在表头下填写数据后再导入；                        如果本期确实没有记录，请在“报送”页面报送空清单。"
+                return "文件只有表头，没有数据行，未导入任何内容。请在表头下填写数据后再导入；\
+                        如果本期确实没有记录，请在“清单报备”页面点“报备当前清单”。"
                     .to_owned()
             }
             (Reason::NoRows, Lang::En) => {
-                return "The file has a header but no data rows; nothing was imported. Fill in                         the rows under the header and import again; if there is nothing to                         list this time, file the list as empty on the filings page."
+                return "The file has a header but no data rows; nothing was imported. Fill in \
+                        the rows under the header and import again; if there is nothing to \
+                        list this time, use “File the current list” on the Filing of lists page."
                     .to_owned()
             }
             (Reason::DuplicateColumn { other }, Lang::Zh) => {
@@ -330,11 +338,15 @@ fn zh(reason: &Reason) -> String {
         Reason::UnknownFirm { code } => format!(
             "代码为 {code} 的单位不在本辖区的污染源清单中。请先在污染源清单中添加该单位，或核对代码。"
         ),
+        // Said whole by `ListError::message`; kept for completeness.
         Reason::NoRows => "没有数据行。".to_owned(),
         Reason::LeadingZeroLost { value } => format!(
-            "该单元格是数字 {value}，Excel 去掉了代码开头的 0（应为 0{value}？）。\
-             请把该列设置为“文本”格式，按 4 位代码重新输入后再导入。"
+            "该单元格是数字 {value}：可能是 Excel 去掉了开头的 0 的小类代码 0{value}，也可能是中类代码 {value}，\
+             无法区分。请把该列设置为“文本”格式，重新输入所指的代码后再导入。"
         ),
+        Reason::LongNumber => "该单元格是 16 位以上的数字：Excel 只保留 15 位有效数字，这样的长代码\
+             （如统一社会信用代码）在数字格式下已被改变。请把该列设置为“文本”格式，按原件重新输入后再导入。"
+            .to_owned(),
     }
 }
 
@@ -450,9 +462,15 @@ fn en(reason: &Reason) -> String {
         ),
         Reason::NoRows => "no data rows.".to_owned(),
         Reason::LeadingZeroLost { value } => format!(
-            "the cell holds the number {value}: Excel dropped the code's leading zero (0{value}?). \
-             Format the column as Text, type the four-digit code again, then import again."
+            "the cell holds the number {value}: a class code whose leading zero Excel dropped \
+             (0{value}) or the group code {value}; which one cannot be told. Format the column \
+             as Text, type the code you mean, then import again."
         ),
+        Reason::LongNumber => "the cell holds a number of 16 digits or more: Excel keeps only 15 \
+             significant digits, so a long code typed as a number (such as a credit code) was \
+             changed. Format the column as Text, type the codes again from the originals, then \
+             import again."
+            .to_owned(),
     }
 }
 

@@ -164,7 +164,20 @@ impl<'a> RowReader<'a> {
             self.fail(key, Reason::Required);
             return None;
         }
+        if self.long_number(key, text) {
+            return None;
+        }
         self.check(key, read(text))
+    }
+
+    /// Whether the cell is a workbook number of 16 digits or more (then refused as
+    /// [`Reason::LongNumber`]): whatever it was typed as, Excel kept 15 of its digits.
+    fn long_number(&mut self, key: &str, text: &str) -> bool {
+        let long = self.is_number(key) && text.bytes().filter(u8::is_ascii_digit).count() >= 16;
+        if long {
+            self.fail(key, Reason::LongNumber);
+        }
+        long
     }
 
     /// An optional cell: `Some(None)` when empty, `None` when given but wrong.
@@ -176,6 +189,9 @@ impl<'a> RowReader<'a> {
         let text = self.cell(key);
         if text.is_empty() {
             return Some(None);
+        }
+        if self.long_number(key, text) {
+            return None;
         }
         self.check(key, read(text)).map(Some)
     }
@@ -337,7 +353,7 @@ fn firm(mut r: RowReader<'_>, ctx: &ValidationContext<'_>) -> Result<Record, Vec
     // pig farming, is kept as 313, which reads as a group of division 31, steel).
     let zero_lost = r.is_number(key::INDUSTRY);
     let industry = r.required(key::INDUSTRY, |s| {
-        if zero_lost && s.len() == 3 {
+        if zero_lost && s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Reason::LeadingZeroLost {
                 value: s.to_owned(),
             });

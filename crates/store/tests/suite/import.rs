@@ -337,6 +337,52 @@ async fn an_industry_code_typed_as_a_number_that_lost_its_zero_is_refused() {
 }
 
 #[tokio::test]
+async fn a_credit_code_typed_as_a_number_is_refused_at_its_cell_and_an_ignored_one_is_not() {
+    for t in all_backends().await {
+        let (_, tianshan, _) = setup(&t).await;
+        // An all-digit code typed into a number cell: Excel keeps 15 of its 18 digits.
+        let mut headers = FIRM_HEADERS.to_vec();
+        headers.push("身份证号");
+        let file = |code_as_number: bool| {
+            let rows: Vec<Vec<Cell>> = firm_rows()
+                .into_iter()
+                .map(|r| {
+                    let mut cells: Vec<Cell> = r.into_iter().map(Cell::Text).collect();
+                    if code_as_number {
+                        cells[0] = Cell::Number(916501020000000355.0);
+                    }
+                    // A column the import ignores, holding an 18-digit number.
+                    cells.push(Cell::Number(650102199001011234.0));
+                    cells
+                })
+                .collect();
+            let mut out = Vec::new();
+            spotcheck_tabular::write_xlsx("污染源", &headers, rows.into_iter(), &mut out).unwrap();
+            out
+        };
+        let Err(Rejection::Rows { errors, .. }) =
+            run(&t, &tianshan, ListKind::Firms, "f.xlsx", &file(true), false).await
+        else {
+            panic!("refused");
+        };
+        assert_eq!(errors[0].row, Some(2));
+        assert_eq!(errors[0].column.as_deref(), Some("统一社会信用代码"));
+        assert_eq!(errors[0].reason, Reason::LongNumber);
+        assert!(errors[0].message(Lang::Zh).contains("设置为“文本”格式"));
+        let done = run(
+            &t,
+            &tianshan,
+            ListKind::Firms,
+            "f.xlsx",
+            &file(false),
+            false,
+        )
+        .await;
+        assert!(done.is_ok(), "an ignored column is not read: {done:?}");
+    }
+}
+
+#[tokio::test]
 async fn an_empty_template_is_refused_rather_than_imported_as_nothing() {
     for t in all_backends().await {
         let (_, tianshan, _) = setup(&t).await;

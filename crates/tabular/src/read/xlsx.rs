@@ -68,18 +68,6 @@ pub(crate) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Table<'static>,
             pending.resize(column + 1, String::new());
             pending_numeric.resize(column + 1, false);
         }
-        // Excel keeps 15 significant digits: a longer number is a code already changed.
-        let long = match cell.get_value() {
-            DataRef::Float(f) => f.abs() >= 1e15,
-            DataRef::Int(i) => i.unsigned_abs() >= 1_000_000_000_000_000,
-            _ => false,
-        };
-        if long {
-            return Err(TabularError::LongNumber {
-                row: row as usize + 1,
-                column: crate::column_letter(column),
-            });
-        }
         // A cell given twice (only in hand-made files) keeps its last value.
         pending[column].clear();
         pending_numeric[column] = matches!(cell.get_value(), DataRef::Float(_) | DataRef::Int(_));

@@ -612,11 +612,7 @@ pub async fn import_errors(
             .iter()
             .map(|e| export::ReportLine::of(e, lang.into()))
             .collect(),
-        Err(Rejection::File(e)) => vec![export::ReportLine {
-            row: None,
-            column: None,
-            message: e.message(lang.into()),
-        }],
+        Err(Rejection::File(e)) => vec![export::ReportLine::of_file(&e, lang.into())],
         Ok(_) => Vec::new(),
     };
     let bytes = export::error_report(&lines, lang.into(), Format::Xlsx)?;
