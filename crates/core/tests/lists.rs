@@ -922,6 +922,39 @@ fn a_whole_file_is_checked_with_blank_rows_skipped_and_repeats_found() {
 }
 
 #[test]
+fn notes_under_a_table_are_one_problem_each_not_one_per_empty_cell() {
+    let (headers, example) = ListKind::Firms.template_rows();
+    let headers = strings(&headers);
+    let width = headers.len();
+    let note = |cells: &[&str]| {
+        let mut row = strings(cells);
+        row.resize(width, String::new());
+        row
+    };
+    let rows = vec![
+        (2, strings(&example)),
+        (3, note(&["合计", "1"])),
+        (4, note(&["填表人：张三", "审核人：李四"])),
+        (5, note(&["", "", "备注：以上为本季度名录"])),
+    ];
+    let table = parse_table(ListKind::Firms, &headers, rows, &ctx()).unwrap();
+    assert_eq!(table.records.len(), 1);
+    let problems: Vec<_> = table.errors.iter().map(|e| (e.row, &e.reason)).collect();
+    assert_eq!(
+        problems,
+        [
+            (Some(3), &Reason::NoteRow),
+            (Some(4), &Reason::NoteRow),
+            (Some(5), &Reason::NoteRow)
+        ]
+    );
+    assert!(
+        table.errors[0].message(Lang::Zh).contains("第 3 行")
+            && table.errors[0].message(Lang::Zh).contains("删除")
+    );
+}
+
+#[test]
 fn list_kinds_have_names_rules_and_cadences() {
     for kind in ListKind::ALL {
         assert_eq!(ListKind::parse(kind.as_str()), Some(kind));

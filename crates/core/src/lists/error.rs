@@ -147,6 +147,8 @@ pub enum Reason {
     /// A number of 16 digits or more held by the workbook: Excel keeps 15 significant digits,
     /// so a long code typed there (an all-digit credit code) was already changed.
     LongNumber,
+    /// A note under the table ("合计", "填表人：…") rather than a record.
+    NoteRow,
 }
 
 impl Reason {
@@ -180,6 +182,7 @@ impl Reason {
             Reason::NoRows => "no_rows",
             Reason::LeadingZeroLost { .. } => "leading_zero_lost",
             Reason::LongNumber => "long_number",
+            Reason::NoteRow => "note_row",
         }
     }
 }
@@ -344,6 +347,9 @@ fn zh(reason: &Reason) -> String {
             "该单元格是数字 {value}：可能是 Excel 去掉了开头的 0 的小类代码 0{value}，也可能是中类代码 {value}，\
              无法区分。请把该列设置为“文本”格式，重新输入所指的代码后再导入。"
         ),
+        Reason::NoteRow => "这一行像是表格下方的说明（如“合计”“填表人”），不是一条记录。\
+             请删除表格下方的说明行后再导入。"
+            .to_owned(),
         Reason::LongNumber => "该单元格是 16 位以上的数字：Excel 只保留 15 位有效数字，这样的长代码\
              （如统一社会信用代码）在数字格式下已被改变。请把该列设置为“文本”格式，按原件重新输入后再导入。"
             .to_owned(),
@@ -466,6 +472,9 @@ fn en(reason: &Reason) -> String {
              (0{value}) or the group code {value}; which one cannot be told. Format the column \
              as Text, type the code you mean, then import again."
         ),
+        Reason::NoteRow => "this row looks like a note under the table (a total, who filled it \
+             in), not a record. Delete the notes under the table, then import again."
+            .to_owned(),
         Reason::LongNumber => "the cell holds a number of 16 digits or more: Excel keeps only 15 \
              significant digits, so a long code typed as a number (such as a credit code) was \
              changed. Format the column as Text, type the codes again from the originals, then \

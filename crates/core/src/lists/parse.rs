@@ -254,6 +254,37 @@ pub fn is_blank_row(cells: &[String]) -> bool {
     cells.iter().all(|c| c.trim().is_empty())
 }
 
+/// Words that begin the notes people put under a table: totals, who filled it in and checked
+/// it, remarks.
+const NOTE_WORDS: &[&str] = &[
+    "合计",
+    "总计",
+    "小计",
+    "填表人",
+    "填报人",
+    "制表人",
+    "制表",
+    "审核人",
+    "负责人",
+    "联系人",
+    "联系电话",
+    "填表日期",
+    "填报日期",
+    "备注",
+    "注：",
+    "注:",
+    "说明",
+];
+
+/// Whether a row is a note under the table ("合计 12", "填表人：张三 审核人：李四") rather than
+/// a record: at most two values, the first beginning with one of [`NOTE_WORDS`].
+fn is_note_row(cells: &[String]) -> bool {
+    let mut values = cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty());
+    let first = values.next();
+    let rest = values.count();
+    rest <= 1 && first.is_some_and(|f| NOTE_WORDS.iter().any(|w| f.starts_with(w)))
+}
+
 /// Parses one row of a list into a record, or returns every problem of the row.
 ///
 /// `map` comes from [`map_headers`] for `kind` (or [`HeaderMap::template`]); `row_number` is the
@@ -640,6 +671,14 @@ pub fn parse_table<R: Into<FileRow>>(
             numeric,
         } = row.into();
         if is_blank_row(&cells) {
+            continue;
+        }
+        if is_note_row(&cells) {
+            errors.push(ListError {
+                row: Some(row),
+                column: None,
+                reason: Reason::NoteRow,
+            });
             continue;
         }
         match parse_file_row(kind, &map, row, &cells, &numeric, ctx) {
