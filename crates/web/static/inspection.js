@@ -64,10 +64,17 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
+      // An expired session answers with a redirect to the login page: not followed, so that
+      // it is not taken for a saved draft.
+      redirect: "manual",
       headers: { "X-Requested-With": "fetch" }
     }).then(function (r) {
       sending = false;
-      if (r.ok) {
+      var json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (r.type === "opaqueredirect" || r.status === 401) {
+        // Kept on the phone; sent again once the officer has logged in and reopened the form.
+        say("data-login");
+      } else if (r.ok && json) {
         var now = JSON.parse(localStorage.getItem(key) || "null");
         // Only forget what was sent: a change typed meanwhile stays to be sent.
         if (now && now.at === saved.at) { localStorage.removeItem(key); }
@@ -108,8 +115,9 @@
       say("data-offline");
       return;
     }
-    // The form is being sent the ordinary way: what it carries needs no second copy.
-    localStorage.removeItem(key);
+    // Sent the ordinary way, but kept until the page after it shows the form stored: a session
+    // that expired meanwhile sends the officer to the login page, and the copy back with them.
+    keep();
   });
   window.addEventListener("online", send);
 

@@ -573,6 +573,37 @@ async fn an_unsent_draft_of_the_on_site_form_survives_a_reload_and_is_sent() {
     let stored = stored.unwrap_or_else(|| panic!("a draft was saved; the page says {state:?}"));
     assert_eq!(stored.summary, "废气处理设施运行正常");
     assert_eq!(stored.representative, "张厂长");
+
+    // The session expires while the officer types on: the autosave is not taken for saved, the
+    // page says to log in again, and what was typed stays on the phone.
+    spotcheck_store::testing::execute(&app.db, "DELETE FROM session").await;
+    type_into(&c, "summary", "整改到位").await;
+    let mut state = None;
+    for _ in 0..100 {
+        state = c
+            .find(Locator::Id("draft-state"))
+            .await
+            .unwrap()
+            .attr("data-state")
+            .await
+            .unwrap();
+        if state.as_deref() == Some("data-login") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state.as_deref(), Some("data-login"));
+    let kept = c
+        .execute(
+            "return localStorage.getItem('spotcheck-inspection-draft-' + arguments[0]);",
+            vec![serde_json::json!(task_id)],
+        )
+        .await
+        .unwrap();
+    assert!(
+        kept.as_str().unwrap_or_default().contains("整改到位"),
+        "still on the phone: {kept:?}"
+    );
     c.close().await.unwrap();
 }
 
