@@ -83,6 +83,12 @@ pub enum Refusal {
     TooFewOfficers { officers: usize, team_size: usize },
     #[error("the draw engine refused the input: {0}")]
     Engine(String),
+    #[error("{unit}: only {eligible} officers without a declared conflict, teams of {team_size}")]
+    NoTeamFor {
+        unit: String,
+        eligible: usize,
+        team_size: usize,
+    },
     #[error("a redraw replaces a draw: this plan has not been drawn")]
     NothingToRedraw,
     #[error("a redraw needs a written reason")]
@@ -547,6 +553,46 @@ async fn freeze_attempt(
         let team: Vec<String> = parse(team)?;
         pairs.extend(team.into_iter().map(|officer| (officer, unit.clone())));
     }
+    // Every unit must keep a team of officers without a conflict, or the engine stops at it
+    // after the randomness is in, with no way on (DRAW.md "Which officers"). A declared conflict
+    // always holds: too many for a unit refuse the freeze, naming it. The previous team's
+    // withdrawal gives way for a unit where it would leave no team (a small district).
+    let team_size = plan.team_size as usize;
+    let mut declared_of: std::collections::HashMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for (officer, unit) in &declared {
+        if in_pool.contains(officer.as_str()) {
+            declared_of
+                .entry(unit.as_str())
+                .or_default()
+                .insert(officer.as_str());
+        }
+    }
+    let mut all_of = declared_of.clone();
+    for (officer, unit) in &pairs {
+        if in_pool.contains(officer.as_str()) {
+            all_of
+                .entry(unit.as_str())
+                .or_default()
+                .insert(officer.as_str());
+        }
+    }
+    if let Some((unit, withdrawn)) = declared_of
+        .iter()
+        .find(|(_, withdrawn)| officers.len() - withdrawn.len() < team_size)
+    {
+        return Ok(Err(Refusal::NoTeamFor {
+            unit: unit.to_string(),
+            eligible: officers.len() - withdrawn.len(),
+            team_size,
+        }));
+    }
+    let previous_give_way: std::collections::HashSet<String> = all_of
+        .iter()
+        .filter(|(_, withdrawn)| officers.len() - withdrawn.len() < team_size)
+        .map(|(unit, _)| unit.to_string())
+        .collect();
+    pairs.retain(|(_, unit)| !previous_give_way.contains(unit));
     pairs.extend(declared);
     // The units of those pairs that are in the population: the population (a million units in a
     // province) is walked once against the few units named, not made into a set of its own.

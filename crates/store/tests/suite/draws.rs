@@ -244,6 +244,64 @@ async fn the_next_quarters_key_draw_marks_units_drawn_this_year_and_withdraws_th
     }
 }
 
+#[tokio::test]
+async fn a_firm_every_officer_but_one_withdraws_from_is_named_at_the_freeze() {
+    for t in all_backends().await {
+        testing::with_demo(&t.db).await;
+        let tianshan = agency::by_code(&t.db, "650102").await.unwrap().unwrap();
+        let today = "2026-03-20".parse().unwrap();
+        let officers: Vec<String> = on_db!(&t.db, |p| sqlx::query_scalar(
+            "SELECT o.certificate_no FROM officer o JOIN agency a ON a.id = o.agency_id \
+             WHERE a.code = '650102' AND o.on_duty AND o.certified_until >= '2026-03-20' \
+             ORDER BY o.certificate_no"
+        )
+        .fetch_all(p)
+        .await
+        .unwrap());
+        let firm: String = on_db!(&t.db, |p| sqlx::query_scalar(
+            "SELECT f.credit_code FROM firm f JOIN agency a ON a.id = f.agency_id \
+             WHERE a.code = '650102' AND f.category = 'key' AND f.status = 'active' \
+             ORDER BY f.credit_code LIMIT 1"
+        )
+        .fetch_one(p)
+        .await
+        .unwrap());
+        // Every officer of the district but one declares an interest in the firm.
+        for officer in &officers[1..] {
+            spotcheck_store::conflicts::declare(&t.db, "tianshan", "", officer, &firm, "亲属任职")
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let plan = draws::create_plan(
+            &t.db,
+            "tianshan",
+            &tianshan,
+            PlanKind::Key,
+            "2026Q2",
+            &RulesConfig::default(),
+            &PlanParams::default(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        // Refused before any randomness, naming the firm: the draw would stop at it later.
+        let refused = draws::freeze(&t.db, "tianshan", &plan, &tianshan, today)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            refused,
+            Refusal::NoTeamFor {
+                unit: firm.clone(),
+                eligible: 1,
+                team_size: 2
+            }
+        );
+        assert!(draws::latest_draw(&t.db, plan.id).await.unwrap().is_none());
+    }
+}
+
 #[test]
 fn randomness_has_one_of_the_two_published_forms() {
     assert!(draws::randomness_is_valid(DICE));

@@ -313,6 +313,7 @@ fn refusal_key(r: &Refusal) -> &'static str {
         Refusal::NoWitness => "plan.no_witness",
         Refusal::TooFewOfficers { .. } => "plan.too_few_officers",
         Refusal::Engine(_) => "plan.engine",
+        Refusal::NoTeamFor { .. } => "plan.no_team_for",
         Refusal::NothingToRedraw => "plan.nothing_to_redraw",
         Refusal::RedrawNeedsReason => "plan.redraw_needs_reason",
         Refusal::RedrawNeedsApprover => "plan.redraw_needs_approver",
@@ -334,6 +335,15 @@ pub(crate) fn refusal_message(lang: Lang, r: &Refusal) -> (&'static str, String)
             team_size,
         } => vec![
             ("officers", officers.to_string()),
+            ("team", team_size.to_string()),
+        ],
+        Refusal::NoTeamFor {
+            unit,
+            eligible,
+            team_size,
+        } => vec![
+            ("unit", unit.clone()),
+            ("officers", eligible.to_string()),
             ("team", team_size.to_string()),
         ],
         Refusal::BelowMinimum {
