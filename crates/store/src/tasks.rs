@@ -157,6 +157,17 @@ pub struct TaskRow {
     pub status: String,
 }
 
+impl TaskRow {
+    /// Whether the task is still to be done: dispatched, being inspected or returned for
+    /// correction (its team may still change).
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "dispatched" | "in_progress" | "returned"
+        )
+    }
+}
+
 const TASK_ROW: &str =
     "SELECT t.id, t.agency_id, a.path AS agency_path, t.firm_id, f.credit_code, \
     f.name AS firm_name, f.address, t.officers, t.due_on, t.status \
@@ -205,10 +216,7 @@ pub async fn reassign(
     let Some(task) = get(db, scope_path, task_id).await? else {
         return Ok(Err(ReassignRefusal::UnknownTask));
     };
-    if !matches!(
-        task.status.as_str(),
-        "dispatched" | "in_progress" | "returned"
-    ) {
+    if !task.is_open() {
         return Ok(Err(ReassignRefusal::Closed));
     }
     let team: Vec<String> =

@@ -375,11 +375,31 @@ struct InspectionPage {
     submission_key: String,
     saved_at: String,
     problems: Vec<String>,
+    /// Whether the problems are the form's own, to complete or correct before it can be sent
+    /// (else the step was refused for the form's state: sent already, not yet submitted, …).
+    fixable: bool,
     message: Option<String>,
     review_comment: Option<String>,
     evidence: Vec<EvidenceView>,
     verdicts: [(&'static str, &'static str); 3],
     item_options: Vec<(&'static str, String)>,
+}
+
+/// Why a step on the form page was refused, as the page lists it.
+#[derive(Default)]
+struct Refused {
+    problems: Vec<String>,
+    /// The form's own problems, to mend before it can be sent ([`InspRefusal::Invalid`]).
+    fixable: bool,
+}
+
+impl Refused {
+    fn of(lang: Lang, refusal: &InspRefusal) -> Self {
+        Refused {
+            problems: refusal_messages(lang, refusal),
+            fixable: matches!(refusal, InspRefusal::Invalid(_)),
+        }
+    }
 }
 
 /// Renders the form page. `typed` is what the user just sent (shown again when refused).
@@ -389,9 +409,10 @@ async fn form_page(
     lang: Lang,
     task_id: i64,
     typed: Option<InspectionForm>,
-    problems: Vec<String>,
+    refused: Refused,
     message: Option<String>,
 ) -> Result<Response, AppError> {
+    let Refused { problems, fixable } = refused;
     let a = access(state, user, task_id).await?;
     let current: Option<Inspection> = inspections::current(&state.db, task_id).await?;
     let status = current
@@ -449,6 +470,7 @@ async fn form_page(
                 .and_then(|i| i.review_comment.clone()),
             v: FormView::new(form, state.config.rules.team_size),
             problems,
+            fixable,
             message,
             evidence,
             verdicts: [
@@ -471,7 +493,7 @@ pub async fn show(
     user: CurrentUser,
     Path(task_id): Path<i64>,
 ) -> Result<Response, AppError> {
-    form_page(&state, &user, lang, task_id, None, Vec::new(), None).await
+    form_page(&state, &user, lang, task_id, None, Refused::default(), None).await
 }
 
 /// The messages of a refusal, in the user's language.
@@ -495,7 +517,15 @@ fn refusal_messages(lang: Lang, refusal: &InspRefusal) -> Vec<String> {
             let mb = |b: &u64| format!("{:.1}", *b as f64 / (1024.0 * 1024.0));
             vec![t.fmt(refusal.key(), &[("limit", &mb(limit)), ("size", &mb(size))])]
         }
-        InspRefusal::BadFileType { found } => vec![t.fmt(refusal.key(), &[("found", found)])],
+        InspRefusal::BadFileType { found } => {
+            // What the content was recognised as: a media type, or no known kind at all.
+            let found = match found.as_str() {
+                "unknown" => t.get("insp.file_kind_unknown"),
+                "damaged image" => t.get("insp.file_kind_damaged"),
+                other => other,
+            };
+            vec![t.fmt(refusal.key(), &[("found", found)])]
+        }
         other => vec![t.get(other.key()).to_string()],
     }
 }
@@ -580,8 +610,8 @@ pub async fn save(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
         }
         Err(refusal) => {
-            let problems = refusal_messages(lang, &refusal);
-            form_page(&state, &user, lang, task_id, Some(form), problems, None).await
+            let refused = Refused::of(lang, &refusal);
+            form_page(&state, &user, lang, task_id, Some(form), refused, None).await
         }
     }
 }
@@ -620,8 +650,16 @@ async fn after_step<T>(
     match outcome {
         Ok(_) => Ok(super::see_other(format!("/tasks/{task_id}/inspection"))),
         Err(r) => {
-            let problems = refusal_messages(lang, &r);
-            form_page(state, user, lang, task_id, None, problems, None).await
+            form_page(
+                state,
+                user,
+                lang,
+                task_id,
+                None,
+                Refused::of(lang, &r),
+                None,
+            )
+            .await
         }
     }
 }
@@ -689,8 +727,12 @@ pub async fn attach(
                     // Over the request limit: the form stays as it was, with what to do.
                     let message = Tr::new(lang).get("insp.file_too_large").to_string();
                     let task_id = inspection.task_id;
+                    let refused = Refused {
+                        problems: vec![message],
+                        fixable: false,
+                    };
                     let mut page =
-                        form_page(&state, &user, lang, task_id, None, vec![message], None).await?;
+                        form_page(&state, &user, lang, task_id, None, refused, None).await?;
                     *page.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
                     return Ok(page);
                 }

@@ -207,6 +207,8 @@ struct PlanPage {
     replaced: Vec<DrawRecord>,
     /// For each beacon chain, the first round after the freeze: (chain, round, time).
     drand_rounds: Vec<(&'static str, i64, chrono::DateTime<chrono::Utc>)>,
+    /// The witnesses of the randomness, as people write a list of names.
+    witnesses: String,
 }
 
 pub(crate) async fn plan_in_scope(
@@ -266,8 +268,16 @@ async fn plan_page(
         .as_ref()
         .map(|d| draws::drand_rounds_after(d.frozen_at))
         .unwrap_or_default();
+    // Stored as a JSON array of names.
+    let witnesses = draw
+        .as_ref()
+        .and_then(|d| d.witnesses.as_deref())
+        .and_then(|w| serde_json::from_str::<Vec<String>>(w).ok())
+        .map(|names| names.join(list_separator(lang)))
+        .unwrap_or_default();
     super::render_refused(
         &PlanPage {
+            witnesses,
             ctx: PageCtx::new(lang, Some(user), &format!("/plans/{id}")),
             agency: owner.name(lang.code()).to_string(),
             kind_key: format!("plan.kind_{}", plan.kind),
@@ -283,6 +293,14 @@ async fn plan_page(
         },
         refused,
     )
+}
+
+/// How names are listed: 王芳、李军 / Wang Fang, Li Jun.
+fn list_separator(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    }
 }
 
 #[derive(Deserialize)]

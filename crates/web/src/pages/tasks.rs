@@ -107,7 +107,7 @@ async fn task_page(
             ctx: PageCtx::new(lang, Some(user), &format!("/tasks/{id}")),
             team: tasks::officer_names(&state.db, &certificates).await?,
             reassignments: tasks::reassignments(&state.db, id).await?,
-            can_reassign: user.role.may(Permission::RunDraws),
+            can_reassign: user.role.may(Permission::RunDraws) && task.is_open(),
             status_key: format!("tasks.status_{}", task.status),
             task,
             message,

@@ -131,15 +131,17 @@ impl VerdictView {
     /// record; the engine's own words (English, as the specification's) as the detail.
     fn invalid(t: &Tr, e: &spotcheck_draw::DrawError) -> Self {
         use spotcheck_draw::DrawError;
+        // The reader names no place ("?") for text that is not JSON at all.
+        let field = e.field().filter(|f| *f != "?");
         let key = match e {
-            DrawError::Json { .. } if e.field().is_none() => "verify.invalid_json",
+            DrawError::Json { .. } if field.is_none() => "verify.invalid_json",
             DrawError::Json { .. } => "verify.invalid_shape",
             DrawError::Invalid { .. } => "verify.invalid_value",
             DrawError::NotEnoughOfficers { .. } => "verify.invalid_officers",
         };
         VerdictView {
             kind: "invalid",
-            text: t.fmt(key, &[("field", e.field().unwrap_or_default())]),
+            text: t.fmt(key, &[("field", field.unwrap_or_default())]),
             detail: Some(e.to_string()),
         }
     }

@@ -127,6 +127,13 @@ async fn a_task_goes_from_dispatch_to_an_accepted_form_in_the_browser_s_shoes() 
         assert_eq!(first.status(), 303);
         let again = post_form(&app, &officer, task_id, "submit", "same-key", &fields).await;
         assert_eq!(again.status(), 303);
+        // Sent again as a new submission: refused for the form's state, not its content.
+        let other = post_form(&app, &officer, task_id, "submit", "other-key", &fields).await;
+        let text = other.text().await.unwrap();
+        assert!(
+            text.contains("该表已提交") && !text.contains("表单尚未提交"),
+            "{text}"
+        );
         let versions = spotcheck_store::inspections::versions(&app.db, task_id)
             .await
             .unwrap();
@@ -183,6 +190,9 @@ async fn a_task_goes_from_dispatch_to_an_accepted_form_in_the_browser_s_shoes() 
             .unwrap()
             .unwrap();
         assert_eq!(task.status, "accepted");
+        // A finished task's team no longer changes: the page offers no replacement.
+        let (_, page) = app.get_text(&admin, &format!("/tasks/{task_id}")).await;
+        assert!(!page.contains(&format!("action=\"/tasks/{task_id}/reassign\"")));
 
         // The print view is A4 with signature lines.
         let (status, print) = app
@@ -393,7 +403,11 @@ async fn evidence_is_kept_with_its_hash_and_a_file_over_the_limit_is_refused() {
     );
     let text_as_jpg = upload(b"not a photo".to_vec(), "fake.jpg").await;
     assert_eq!(text_as_jpg.status(), 422);
-    assert!(text_as_jpg.text().await.unwrap().contains("不接受该文件"));
+    let text = text_as_jpg.text().await.unwrap();
+    assert!(
+        text.contains("不接受该文件（无法识别的文件类型）") && !text.contains("unknown"),
+        "{text}"
+    );
     assert_eq!(
         spotcheck_store::inspections::evidence_of(&app.db, id)
             .await

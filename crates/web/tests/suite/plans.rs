@@ -269,6 +269,11 @@ async fn a_redraw_in_the_browser_needs_an_approver_and_shows_the_replaced_draw()
     .await
     .unwrap();
     post("execute", vec![]).await.unwrap();
+    let (_, page) = app.get_text(&c, &plan).await;
+    assert!(
+        page.contains("<span id=\"witness-names\">王芳</span>"),
+        "the witnesses as names, not as JSON"
+    );
     let refused = post(
         "redraw",
         vec![("reason", "执法人员病休"), ("approver", "tianshan")],

@@ -87,6 +87,11 @@ async fn text_that_is_not_json_is_invalid_with_422() {
     assert_eq!(status, 422);
     assert!(verdict_tag(&page).contains("data-verdict=\"invalid\""));
     assert!(page.contains("无法核验：这不是抽取记录"), "{page}");
+    let (_, page) = post_pasted(&app, "/verify", "{bad").await;
+    assert!(
+        page.contains("无法核验：这不是抽取记录"),
+        "broken JSON: {page}"
+    );
     assert!(
         page.contains("id=\"verdict-detail\""),
         "the engine's words below"
