@@ -558,25 +558,8 @@ async fn freeze_attempt(
     // always holds: too many for a unit refuse the freeze, naming it. The previous team's
     // withdrawal gives way for a unit where it would leave no team (a small district).
     let team_size = plan.team_size as usize;
-    let mut declared_of: std::collections::HashMap<&str, std::collections::BTreeSet<&str>> =
-        Default::default();
-    for (officer, unit) in &declared {
-        if in_pool.contains(officer.as_str()) {
-            declared_of
-                .entry(unit.as_str())
-                .or_default()
-                .insert(officer.as_str());
-        }
-    }
-    let mut all_of = declared_of.clone();
-    for (officer, unit) in &pairs {
-        if in_pool.contains(officer.as_str()) {
-            all_of
-                .entry(unit.as_str())
-                .or_default()
-                .insert(officer.as_str());
-        }
-    }
+    let declared_of = withdrawn_by_unit(declared.iter(), &in_pool);
+    let all_of = withdrawn_by_unit(declared.iter().chain(&pairs), &in_pool);
     if let Some((unit, withdrawn)) = declared_of
         .iter()
         .find(|(_, withdrawn)| officers.len() - withdrawn.len() < team_size)
@@ -1339,6 +1322,22 @@ async fn insert_tasks(
         .await?
         .rows_affected());
     Ok(())
+}
+
+/// The officers of the pool withdrawn from each unit by `pairs` (officer, unit), the units in
+/// order, so that the first one short of a team is the one a refusal names.
+fn withdrawn_by_unit<'a>(
+    pairs: impl Iterator<Item = &'a (String, String)>,
+    in_pool: &std::collections::HashSet<&str>,
+) -> std::collections::BTreeMap<&'a str, std::collections::BTreeSet<&'a str>> {
+    let mut out: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for (officer, unit) in pairs.filter(|(officer, _)| in_pool.contains(officer.as_str())) {
+        out.entry(unit.as_str())
+            .or_default()
+            .insert(officer.as_str());
+    }
+    out
 }
 
 /// The `{"input", "output"}` record of an executed draw, as `spotcheck draw verify` takes it.
