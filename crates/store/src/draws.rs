@@ -4,7 +4,7 @@
 //! Each step is one transaction and leaves an audit event. The execution sets the result only
 //! where none is set yet, so two people pressing "draw" at once produce one draw.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 use spotcheck_core::calendar::Duty;
 use spotcheck_core::period::{Quarter, Year};
@@ -115,6 +115,8 @@ pub enum Refusal {
     RoundBeforeFreeze(DateTime<Utc>),
     #[error("the drand round will only be published at {0}; wait for it")]
     RoundInFuture(DateTime<Utc>),
+    #[error("the period {period} ended on {last_day}; plan and draw for a period not yet over")]
+    PeriodOver { period: String, last_day: NaiveDate },
 }
 
 /// Rule parameters a plan may set instead of the agency's defaults: stricter is allowed, looser
@@ -237,6 +239,47 @@ pub fn general_ratio(agency: &Agency, rules: &RulesConfig) -> u32 {
         rules.general_objects_per_officer_city
     } else {
         rules.general_objects_per_officer_district
+    }
+}
+
+/// The first and last days of a plan's period: its quarter's for key and special plans, its
+/// year's for general ones; `None` for a period that does not fit the kind or the years plans
+/// are made for ([`PLAN_YEARS`]).
+pub fn period_days(kind: PlanKind, period: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let days = match kind {
+        PlanKind::Key | PlanKind::Special => Quarter::parse(period)
+            .ok()
+            .map(|q| (q.first_day(), q.last_day())),
+        PlanKind::General => Year::parse(period)
+            .ok()
+            .map(|y| (y.first_day(), y.last_day())),
+    };
+    days.filter(|(first, _)| PLAN_YEARS.contains(&first.year()))
+}
+
+/// A period that ended before `today` takes no new plan, freeze or redraw: the draw decides
+/// whom to inspect within the period (R-DRAW-KEY-1, R-DRAW-SPC-1, R-DRAW-GEN-1), and tasks
+/// drawn after it would be overdue at birth. A period that does not parse is left to the
+/// period's own check.
+pub fn check_period_open(
+    kind: PlanKind,
+    period: &str,
+    today: NaiveDate,
+) -> std::result::Result<(), Refusal> {
+    match period_days(kind, period) {
+        Some((_, last_day)) if today > last_day => Err(Refusal::PeriodOver {
+            period: period.to_string(),
+            last_day,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// [`check_period_open`] for a stored plan.
+fn plan_period_open(plan: &Plan, today: NaiveDate) -> std::result::Result<(), Refusal> {
+    match PlanKind::parse(&plan.kind) {
+        Some(kind) => check_period_open(kind, &plan.period, today),
+        None => Ok(()),
     }
 }
 
@@ -451,6 +494,9 @@ pub async fn freeze(
         } else {
             Ok(existing)
         });
+    }
+    if let Err(over) = plan_period_open(plan, today) {
+        return Ok(Err(over));
     }
     freeze_attempt(db, actor, plan, agency, today, 1, None).await
 }
@@ -798,6 +844,9 @@ pub async fn redraw(
     };
     if latest.output.is_none() {
         return Ok(Err(Refusal::NothingToRedraw));
+    }
+    if let Err(over) = plan_period_open(plan, today) {
+        return Ok(Err(over));
     }
     // Four eyes: last, so that a password is only ever tried for an eligible approver of a
     // redraw that would otherwise go ahead.

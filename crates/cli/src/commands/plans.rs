@@ -31,6 +31,8 @@ pub async fn plan(db: &Db, command: &PlanCommand) -> anyhow::Result<ExitCode> {
                 team_size: *team_size,
             };
             let rules = RulesConfig::default();
+            let today = chrono::Local::now().date_naive();
+            draws::check_period_open(kind, period, today).map_err(|r| anyhow::anyhow!("{r}"))?;
             match draws::create_plan(db, "cli", &agency, kind, period, &rules, &params).await? {
                 Ok(p) => println!(
                     "plan {}: {} {} {} due {} rule {}",

@@ -21,6 +21,12 @@ pub const ADMIN_PASSWORD: &str = "admin password for process tests";
 /// The agency whose lists the tests fill: Tianshan district.
 pub const TIANSHAN: &str = "650102";
 
+/// The quarter the command line is in today: a plan is made and drawn only for a period not yet
+/// over, and the command line's draws run on the day they are run.
+pub fn this_quarter() -> spotcheck_core::period::Quarter {
+    spotcheck_core::period::Quarter::containing(chrono::Local::now().date_naive())
+}
+
 /// Runs `spotcheck ARGS` against the database at `url`.
 pub fn spotcheck(url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_spotcheck"))

@@ -346,11 +346,12 @@ fn an_account_is_added_with_a_role_and_a_printed_password() {
 #[test]
 fn a_draw_runs_from_the_command_line_and_its_export_verifies() {
     let dir = tempfile::tempdir().unwrap();
+    let quarter = crate::common::this_quarter().to_string();
     assert!(spotcheck(dir.path(), &["demo"]).status.success());
     let created = stdout(&spotcheck(
         dir.path(),
         &[
-            "plan", "create", "--agency", "650102", "--kind", "key", "--period", "2026Q2",
+            "plan", "create", "--agency", "650102", "--kind", "key", "--period", &quarter,
         ],
     ));
     let id = created
@@ -408,16 +409,23 @@ fn a_draw_runs_from_the_command_line_and_its_export_verifies() {
     let listed = stdout(&spotcheck(dir.path(), &["plan", "list"]));
     assert!(listed.contains("drawn "), "{listed}");
 
-    // The year against the rules: quarter 2's key draw is met.
+    // The year against the rules: this quarter's key draw is met.
     let table = stdout(&spotcheck(
         dir.path(),
-        &["plan", "compliance", "--agency", "650102", "--year", "2026"],
+        &[
+            "plan",
+            "compliance",
+            "--agency",
+            "650102",
+            "--year",
+            &quarter[..4],
+        ],
     ));
-    let q2 = table
+    let row = table
         .lines()
-        .find(|l| l.starts_with("key\t2026Q2"))
+        .find(|l| l.starts_with(&format!("key\t{quarter}")))
         .unwrap();
-    assert!(q2.ends_with("\tmet"), "{table}");
+    assert!(row.ends_with("\tmet"), "{table}");
 
     // A sick officer's place goes to one drawn at random, with the reason.
     let mine = stdout(&spotcheck(
@@ -501,11 +509,12 @@ fn a_draw_runs_from_the_command_line_and_its_export_verifies() {
 #[test]
 fn a_looser_plan_and_a_conflict_outside_the_jurisdiction_are_refused_on_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
+    let quarter = crate::common::this_quarter().to_string();
     assert!(spotcheck(dir.path(), &["demo"]).status.success());
     let loose = spotcheck(
         dir.path(),
         &[
-            "plan", "create", "--agency", "650102", "--kind", "key", "--period", "2026Q2",
+            "plan", "create", "--agency", "650102", "--kind", "key", "--period", &quarter,
             "--rate", "10",
         ],
     );
@@ -533,11 +542,12 @@ fn a_looser_plan_and_a_conflict_outside_the_jurisdiction_are_refused_on_the_comm
 #[test]
 fn a_years_archive_is_exported_and_verified_and_a_changed_copy_is_named() {
     let dir = tempfile::tempdir().unwrap();
+    let quarter = crate::common::this_quarter().to_string();
     assert!(spotcheck(dir.path(), &["demo"]).status.success());
     let created = stdout(&spotcheck(
         dir.path(),
         &[
-            "plan", "create", "--agency", "650109", "--kind", "key", "--period", "2026Q2",
+            "plan", "create", "--agency", "650109", "--kind", "key", "--period", &quarter,
         ],
     ));
     let id = created
@@ -565,6 +575,7 @@ fn a_years_archive_is_exported_and_verified_and_a_changed_copy_is_named() {
     let executed = stdout(&spotcheck(dir.path(), &["draw", "execute", &id]));
     assert!(executed.contains("tasks dispatched"), "{executed}");
 
+    let year = quarter[..4].to_string();
     let zip = dir.path().join("archive.zip");
     let exported = spotcheck(
         dir.path(),
@@ -574,7 +585,7 @@ fn a_years_archive_is_exported_and_verified_and_a_changed_copy_is_named() {
             "--agency",
             "650109",
             "--year",
-            "2026",
+            &year,
             "--out",
             zip.to_str().unwrap(),
         ],
@@ -593,7 +604,8 @@ fn a_years_archive_is_exported_and_verified_and_a_changed_copy_is_named() {
 
     // One byte of the year-end firm list changed in a copy.
     let mut bytes = std::fs::read(&zip).unwrap();
-    let name = b"lists/firms-2026-12-31.xlsx";
+    let list = format!("lists/firms-{year}-12-31.xlsx");
+    let name = list.as_bytes();
     let at = bytes.windows(name.len()).position(|w| w == name).unwrap();
     bytes[at + name.len() + 200] ^= 0x01;
     let tampered = dir.path().join("tampered.zip");
@@ -604,7 +616,7 @@ fn a_years_archive_is_exported_and_verified_and_a_changed_copy_is_named() {
     );
     assert_eq!(broken.status.code(), Some(1), "{broken:?}");
     assert!(
-        stdout(&broken).contains("BROKEN: lists/firms-2026-12-31.xlsx"),
+        stdout(&broken).contains(&format!("BROKEN: {list}")),
         "{}",
         stdout(&broken)
     );

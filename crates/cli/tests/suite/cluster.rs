@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{client, count, login, spotcheck, Server, ADMIN_PASSWORD};
+use crate::common::{client, count, login, spotcheck, this_quarter, Server, ADMIN_PASSWORD};
 use spotcheck_store::testing;
 
 /// The job interval of the servers of this test, in seconds (their lease lasts 5 s, the least).
@@ -46,10 +46,11 @@ async fn two_servers_on_one_database_behave_as_one() {
 
     // The demo and a key plan of Tianshan, frozen and seeded, ready to be drawn.
     text(&spotcheck(&url, &["demo"]));
+    let quarter = this_quarter().to_string();
     let created = text(&spotcheck(
         &url,
         &[
-            "plan", "create", "--agency", "650102", "--kind", "key", "--period", "2026Q2",
+            "plan", "create", "--agency", "650102", "--kind", "key", "--period", &quarter,
         ],
     ));
     let plan = created

@@ -137,6 +137,58 @@ async fn plans_may_be_stricter_than_the_rules_but_never_looser() {
 }
 
 #[tokio::test]
+async fn a_period_that_is_over_takes_no_freeze_nor_redraw() {
+    let over = |period: &str, last_day: &str| Refusal::PeriodOver {
+        period: period.into(),
+        last_day: last_day.parse().unwrap(),
+    };
+    let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+    // The last day of a period is still in it; a general plan runs for its year.
+    assert_eq!(
+        draws::check_period_open(PlanKind::Key, "2026Q1", day("2026-03-31")),
+        Ok(())
+    );
+    assert_eq!(
+        draws::check_period_open(PlanKind::Special, "2026Q1", day("2026-04-01")),
+        Err(over("2026Q1", "2026-03-31"))
+    );
+    assert_eq!(
+        draws::check_period_open(PlanKind::General, "2026", day("2026-12-31")),
+        Ok(())
+    );
+    assert_eq!(
+        draws::check_period_open(PlanKind::General, "2026", day("2027-01-01")),
+        Err(over("2026", "2026-12-31"))
+    );
+    for t in all_backends().await {
+        testing::with_demo(&t.db).await;
+        let midong = agency_of(&t.db, "650109").await;
+        let p = plan(&t.db, &midong, PlanKind::Key, "2026Q1").await;
+        let refused = draws::freeze(&t.db, "admin", &p, &midong, day("2026-04-01"))
+            .await
+            .unwrap();
+        assert_eq!(refused.unwrap_err(), over("2026Q1", "2026-03-31"));
+        assert!(draws::latest_draw(&t.db, p.id).await.unwrap().is_none());
+
+        // Drawn in time, it cannot be redrawn once the quarter is over.
+        let (_, _) = run(&t.db, &midong, PlanKind::Key, "2026Q1", "2026-03-20").await;
+        let redraw = draws::redraw(
+            &t.db,
+            "midong",
+            &p,
+            &midong,
+            day("2026-04-02"),
+            "见证人未到场",
+            "legal",
+            draws::Approval::Operator,
+        )
+        .await
+        .unwrap();
+        assert_eq!(redraw.unwrap_err(), over("2026Q1", "2026-03-31"));
+    }
+}
+
+#[tokio::test]
 async fn a_freeze_without_enough_certified_officers_is_refused() {
     for t in all_backends().await {
         testing::with_demo(&t.db).await;

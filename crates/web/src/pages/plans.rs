@@ -148,6 +148,10 @@ pub(crate) async fn create_in_scope(
         return Err(AppError::Forbidden);
     }
     let kind = PlanKind::parse(kind).ok_or(AppError::BadRequest("plan.bad_kind"))?;
+    let today = (state.config.clock)().date_naive();
+    if let Err(over) = draws::check_period_open(kind, period.trim(), today) {
+        return Ok(Err(over));
+    }
     Ok(draws::create_plan(
         &state.db,
         &user.account.username,
@@ -341,6 +345,7 @@ fn refusal_key(r: &Refusal) -> &'static str {
         Refusal::UnknownChain(_) => "plan.unknown_chain",
         Refusal::RoundBeforeFreeze(_) => "plan.round_before_freeze",
         Refusal::RoundInFuture(_) => "plan.round_in_future",
+        Refusal::PeriodOver { .. } => "plan.period_over",
     }
 }
 
@@ -389,6 +394,10 @@ pub(crate) fn refusal_message(lang: Lang, r: &Refusal) -> (&'static str, String)
             ]
         }
         Refusal::RoundBeforeFreeze(at) | Refusal::RoundInFuture(at) => vec![("at", time(at))],
+        Refusal::PeriodOver { period, last_day } => vec![
+            ("period", period.clone()),
+            ("last_day", last_day.to_string()),
+        ],
         _ => Vec::new(),
     };
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -17,8 +17,21 @@ pub struct TestApp {
     _test_db: TestDb,
 }
 
+/// 20 March 2026 (10:00 in Urumqi): the week the key draw for 2026Q2 is due (R-DRAW-KEY-1),
+/// the day on which the tests that plan and draw through the server do so. A plan is only made
+/// and drawn before its period ends.
+pub fn drawing_day() -> chrono::DateTime<chrono::Utc> {
+    "2026-03-20T04:00:00Z".parse().expect("a time")
+}
+
 impl TestApp {
+    /// A server on the system clock.
     pub async fn spawn(test_db: TestDb) -> TestApp {
+        TestApp::spawn_at(test_db, chrono::Utc::now).await
+    }
+
+    /// A server whose clock stands at what `clock` says.
+    pub async fn spawn_at(test_db: TestDb, clock: spotcheck_web::config::Clock) -> TestApp {
         let db = test_db.db.clone();
         bootstrap::ensure_foundation(&db, Some(ADMIN_PASSWORD))
             .await
@@ -27,7 +40,11 @@ impl TestApp {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
-        let state = AppState::new(db.clone(), WebConfig::default());
+        let config = WebConfig {
+            clock,
+            ..WebConfig::default()
+        };
+        let state = AppState::new(db.clone(), config);
         tokio::spawn(spotcheck_web::serve(listener, state));
         TestApp {
             base,

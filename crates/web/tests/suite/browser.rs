@@ -282,7 +282,7 @@ async fn a_district_admin_runs_a_draw_from_freeze_to_dispatch_in_a_real_browser(
     let Some((driver, browser)) = start_driver() else {
         return;
     };
-    let app = TestApp::spawn(sqlite().await).await;
+    let app = TestApp::spawn_at(sqlite().await, crate::common::drawing_day).await;
     spotcheck_store::demo::load(&app.db, &Default::default(), &|_| {})
         .await
         .unwrap();

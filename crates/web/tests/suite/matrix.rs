@@ -802,7 +802,7 @@ async fn session_of(app: &TestApp, username: &str) -> (reqwest::Client, Option<S
 #[tokio::test]
 async fn every_role_gets_what_its_rules_allow_on_every_route_and_nothing_else() {
     for db in all_backends().await {
-        let app = TestApp::spawn(db).await;
+        let app = TestApp::spawn_at(db, crate::common::drawing_day).await;
         let records = records(&app).await;
         let lines = lines(&records);
         let mut failures = Vec::new();

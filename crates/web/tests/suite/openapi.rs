@@ -285,7 +285,7 @@ async fn conforms(doc: &Value, response: reqwest::Response, method: &str, templa
 #[tokio::test]
 async fn real_responses_have_the_documented_shape() {
     for db in all_backends().await {
-        let app = TestApp::spawn(db).await;
+        let app = TestApp::spawn_at(db, crate::common::drawing_day).await;
         demo::load(&app.db, &Default::default(), &|_| {})
             .await
             .unwrap();
@@ -559,7 +559,7 @@ async fn requests_the_api_cannot_read_are_refused_with_a_json_error() {
 #[tokio::test]
 async fn requests_that_once_failed_the_server_are_refused() {
     for db in all_backends().await {
-        let app = TestApp::spawn(db).await;
+        let app = TestApp::spawn_at(db, crate::common::drawing_day).await;
         demo::load(&app.db, &Default::default(), &|_| {})
             .await
             .unwrap();

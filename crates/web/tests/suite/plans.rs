@@ -1,12 +1,13 @@
 //! A district runs a fair draw in the browser's shoes: plan, freeze, randomness, draw.
 
-use crate::common::{csrf_of, TestApp};
+use crate::common::{csrf_of, drawing_day, TestApp};
 use spotcheck_store::demo::{self, DEMO_PASSWORD};
 use spotcheck_store::draws;
 use spotcheck_store::testing::{all_backends, sqlite};
 
+/// The demo on a server whose clock stands on [`drawing_day`].
 async fn demo_app(db: spotcheck_store::testing::TestDb) -> TestApp {
-    let app = TestApp::spawn(db).await;
+    let app = TestApp::spawn_at(db, drawing_day).await;
     demo::load(&app.db, &Default::default(), &|_| {})
         .await
         .unwrap();
@@ -147,6 +148,47 @@ async fn a_plan_with_a_wrong_period_is_refused_with_the_format_to_use() {
         .unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("2026Q2"));
+}
+
+#[tokio::test]
+async fn no_plan_is_made_for_a_period_that_is_over() {
+    let app = demo_app(sqlite().await).await;
+    let c = TestApp::client();
+    app.login(&c, "tianshan", DEMO_PASSWORD).await;
+    // The clock stands on 20 March 2026: 2025Q4 and the year 2025 are over, 2026Q1 is not.
+    for (kind, period, status) in [
+        ("key", "2025Q4", 422),
+        ("general", "2025", 422),
+        ("special", "2026Q1", 303),
+    ] {
+        let (_, page) = app.get_text(&c, "/plans").await;
+        let r = c
+            .post(app.url("/plans"))
+            .form(&[
+                ("csrf", csrf_of(&page).as_str()),
+                ("agency", "650102"),
+                ("kind", kind),
+                ("period", period),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{kind} {period}");
+        if status == 422 {
+            let page = r.text().await.unwrap();
+            assert!(
+                page.contains("2025-12-31") && page.contains("已结束"),
+                "{page}"
+            );
+        }
+    }
+    let periods: Vec<String> = draws::plans(&app.db, "650100/650102/")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.period)
+        .collect();
+    assert_eq!(periods, ["2026Q1"]);
 }
 
 #[tokio::test]
