@@ -109,7 +109,7 @@ pub enum ReassignRefusal {
     NotOnTeam,
     #[error("a reassignment needs a written reason")]
     NoReason,
-    #[error("no other eligible officer: on duty, certificate valid, not on the team, no conflict")]
+    #[error("no other eligible officer: on duty, certificate valid, not on the team, no conflict, not replaced out of this task before")]
     NoCandidate,
 }
 
@@ -198,8 +198,9 @@ pub async fn reassignments(db: &Db, task_id: i64) -> Result<Vec<Reassignment>> {
 
 /// Hands `officer_out`'s place on a task to another officer (a sick officer), drawn at random
 /// among the eligible ones of the task's agency: on duty with a valid certificate on `today`,
-/// not on the team, without a declared conflict with the firm and not on the firm's previous
-/// team (R-DRAW-2R). The reason, the candidates and the random number are recorded and audited.
+/// not on the team, without a declared conflict with the firm, not on the firm's previous
+/// team (R-DRAW-2R) and not replaced out of this task before (whoever was taken off it, sick or
+/// withdrawn, is not drawn back onto it). The reason, the candidates and the random number are recorded and audited.
 pub async fn reassign(
     db: &Db,
     actor: &str,
@@ -251,9 +252,15 @@ pub async fn reassign(
         Some(json) => serde_json::from_str(json).map_err(|e| StoreError::Invalid(e.to_string()))?,
         None => Vec::new(),
     };
+    let replaced: Vec<String> = on_db!(db, |p| {
+        sqlx::query_scalar("SELECT officer_out FROM task_reassignment WHERE task_id = $1")
+            .bind(task.id)
+            .fetch_all(p)
+            .await?
+    });
     let candidates: Vec<String> = eligible
         .into_iter()
-        .filter(|o| !team.contains(o) && !previous.contains(o))
+        .filter(|o| !team.contains(o) && !previous.contains(o) && !replaced.contains(o))
         .collect();
     if candidates.is_empty() {
         return Ok(Err(ReassignRefusal::NoCandidate));

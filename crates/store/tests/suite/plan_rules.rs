@@ -474,6 +474,19 @@ async fn a_task_changes_hands_only_with_a_reason_and_to_an_officer_drawn_at_rand
             );
         }
         assert_eq!(tasks::reassignments(&t.db, task_id).await.unwrap().len(), 1);
+
+        // The replacement falls ill too: the officer taken off the task is not drawn back.
+        let again = reassign(done.officer_in.clone(), "执法人员出差", midong.path.clone())
+            .await
+            .unwrap();
+        let candidates: Vec<String> = serde_json::from_str(&again.candidates).unwrap();
+        assert!(!candidates.contains(&sick), "the first one replaced");
+        assert!(!candidates.contains(&done.officer_in), "the one leaving");
+        assert_eq!(
+            candidates.len(),
+            input.officers.len() - first.officers.len() - 2
+        );
+        assert_eq!(tasks::reassignments(&t.db, task_id).await.unwrap().len(), 2);
         let events = audit::recent(&t.db, None, 5).await.unwrap();
         assert!(events.iter().any(|e| e.action == "task.reassign"));
     }
