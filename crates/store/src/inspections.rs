@@ -43,9 +43,30 @@ pub enum InspRefusal {
     #[error("a signature names who signed")]
     SignerRequired,
     #[error("this file is not accepted: {found}")]
-    BadFileType { found: String },
+    BadFileType { found: FoundFile },
     #[error("the file has {size} bytes; at most {limit} are accepted")]
     TooLarge { limit: u64, size: u64 },
+}
+
+/// What a refused evidence file was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoundFile {
+    /// Content of no kind the server knows (text named .jpg, say).
+    Unknown,
+    /// An image whose content cannot be decoded (cut short or corrupted).
+    DamagedImage,
+    /// A media type that is not accepted, or not the one the file's name says.
+    MediaType(&'static str),
+}
+
+impl std::fmt::Display for FoundFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FoundFile::Unknown => f.write_str("unknown"),
+            FoundFile::DamagedImage => f.write_str("damaged image"),
+            FoundFile::MediaType(t) => f.write_str(t),
+        }
+    }
 }
 
 impl InspRefusal {
@@ -676,14 +697,14 @@ fn media_type_of(
 ) -> std::result::Result<&'static str, InspRefusal> {
     let Some(found) = sniff(&upload.bytes) else {
         return Err(InspRefusal::BadFileType {
-            found: "unknown".into(),
+            found: FoundFile::Unknown,
         });
     };
     let allowed = limits.media_types.iter().any(|t| t == found);
     let named_otherwise = named_type(&upload.file_name).is_some_and(|named| named != found);
     if !allowed || named_otherwise {
         return Err(InspRefusal::BadFileType {
-            found: found.into(),
+            found: FoundFile::MediaType(found),
         });
     }
     Ok(found)
@@ -770,7 +791,7 @@ pub async fn attach(
     let thumb = match thumb {
         Some(None) => {
             return Ok(Err(InspRefusal::BadFileType {
-                found: "damaged image".into(),
+                found: FoundFile::DamagedImage,
             }))
         }
         Some(t) => t,
@@ -1091,14 +1112,14 @@ mod tests {
         assert_eq!(
             check_upload(&upload("a.jpg", png), &limits),
             Err(InspRefusal::BadFileType {
-                found: "image/png".into()
+                found: FoundFile::MediaType("image/png")
             }),
             "a PNG named .jpg"
         );
         assert_eq!(
             check_upload(&upload("a.jpg", b"hello"), &limits),
             Err(InspRefusal::BadFileType {
-                found: "unknown".into()
+                found: FoundFile::Unknown
             })
         );
         assert_eq!(

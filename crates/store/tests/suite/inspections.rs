@@ -7,7 +7,9 @@ use spotcheck_core::inspection::{
     CheckItem, Finding, InspectionForm, Measure, MeasureKind, ProblemReason, Verdict,
 };
 use spotcheck_store::draws::PlanKind;
-use spotcheck_store::inspections::{self, CheckResult, EvidenceLimits, InspRefusal, NewEvidence};
+use spotcheck_store::inspections::{
+    self, CheckResult, EvidenceLimits, FoundFile, InspRefusal, NewEvidence,
+};
 use spotcheck_store::tasks::{self, TaskRow};
 use spotcheck_store::testing::{self, all_backends};
 use spotcheck_store::{agency, audit, on_db, special, Db};
@@ -523,7 +525,7 @@ async fn a_text_file_named_jpg_is_refused_and_evidence_closes_with_the_form() {
         assert_eq!(
             refused,
             InspRefusal::BadFileType {
-                found: "unknown".into()
+                found: FoundFile::Unknown
             }
         );
         assert_eq!(refused.key(), "insp.refusal.bad_file_type");
@@ -540,7 +542,7 @@ async fn a_text_file_named_jpg_is_refused_and_evidence_closes_with_the_form() {
             .unwrap()
             .unwrap_err(),
             InspRefusal::BadFileType {
-                found: "damaged image".into()
+                found: FoundFile::DamagedImage
             }
         );
 

@@ -14,7 +14,9 @@ use spotcheck_core::inspection::{
     OfficerPresent, ProblemReason, Verdict,
 };
 use spotcheck_core::role::Permission;
-use spotcheck_store::inspections::{self, EvidenceLimits, InspRefusal, Inspection, NewEvidence};
+use spotcheck_store::inspections::{
+    self, EvidenceLimits, FoundFile, InspRefusal, Inspection, NewEvidence,
+};
 use spotcheck_store::tasks::{self, TaskRow};
 
 use super::{render, PageCtx};
@@ -519,10 +521,10 @@ fn refusal_messages(lang: Lang, refusal: &InspRefusal) -> Vec<String> {
         }
         InspRefusal::BadFileType { found } => {
             // What the content was recognised as: a media type, or no known kind at all.
-            let found = match found.as_str() {
-                "unknown" => t.get("insp.file_kind_unknown"),
-                "damaged image" => t.get("insp.file_kind_damaged"),
-                other => other,
+            let found = match found {
+                FoundFile::Unknown => t.get("insp.file_kind_unknown"),
+                FoundFile::DamagedImage => t.get("insp.file_kind_damaged"),
+                FoundFile::MediaType(media_type) => media_type,
             };
             vec![t.fmt(refusal.key(), &[("found", found)])]
         }
