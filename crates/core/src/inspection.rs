@@ -259,6 +259,18 @@ pub enum ProblemReason {
     NonCompliantWithoutFinding,
     FindingWithoutViolation,
     MeasureWithoutDocument,
+    /// The officer is not on the task's team (as drawn, or as reassigned).
+    OfficerNotOnTeam,
+    /// The officer has declared a conflict with the firm (after the draw): replaced first.
+    OfficerWithdrawn,
+    /// The credit code is not that of the task's firm.
+    OtherFirmCode,
+    /// The time is before the task could be inspected: before its period, and before its draw.
+    BeforeTask {
+        earliest: NaiveDate,
+    },
+    /// The time is still to come.
+    InFuture,
 }
 
 impl ProblemReason {
@@ -282,6 +294,11 @@ impl ProblemReason {
             }
             ProblemReason::FindingWithoutViolation => "insp.problem.finding_without_violation",
             ProblemReason::MeasureWithoutDocument => "insp.problem.measure_without_document",
+            ProblemReason::OfficerNotOnTeam => "insp.problem.officer_not_on_team",
+            ProblemReason::OfficerWithdrawn => "insp.problem.officer_withdrawn",
+            ProblemReason::OtherFirmCode => "insp.problem.other_firm_code",
+            ProblemReason::BeforeTask { .. } => "insp.problem.before_task",
+            ProblemReason::InFuture => "insp.problem.in_future",
         }
     }
 }
@@ -295,12 +312,51 @@ pub struct FormProblem {
 }
 
 impl FormProblem {
+    /// Where the field stands on the form: its section, then the row within it.
+    fn place(&self) -> (usize, usize) {
+        const SECTIONS: [&str; 8] = [
+            "firm_name",
+            "credit_code",
+            "arrived_at",
+            "departed_at",
+            "officers",
+            "representative",
+            "items",
+            "findings",
+        ];
+        let mut parts = self.field.split('.');
+        let section = parts.next().unwrap_or_default();
+        let section = SECTIONS
+            .iter()
+            .position(|s| *s == section)
+            .unwrap_or(SECTIONS.len());
+        let row = parts.next().and_then(|r| r.parse().ok()).unwrap_or(0);
+        (section, row)
+    }
+
     fn new(field: impl Into<String>, reason: ProblemReason) -> FormProblem {
         FormProblem {
             field: field.into(),
             reason,
         }
     }
+}
+
+/// What a form is checked against besides itself when it is submitted: the task it answers.
+#[derive(Debug, Clone)]
+pub struct TaskFacts<'a> {
+    /// The certificate numbers of the task's team as it stands (after any reassignment).
+    pub team: &'a [String],
+    /// The certificate numbers of the officers with a standing conflict declared with the firm.
+    pub withdrawn: &'a [String],
+    /// The registered credit code of the task's firm.
+    pub credit_code: &'a str,
+    /// The first day the firm could have been inspected on this task: the first day of the
+    /// plan's period, or the day of the draw when that came first.
+    pub earliest: NaiveDate,
+    /// The latest local time a visit may have started or ended: now, as the latest time zone
+    /// sees it (a phone's local time is not known to the server).
+    pub latest: NaiveDateTime,
 }
 
 fn blank(text: &str) -> bool {
@@ -338,6 +394,62 @@ impl InspectionForm {
         }
         self.check_items(&mut problems);
         self.check_findings(&mut problems);
+        problems
+    }
+
+    /// Everything that keeps the form from answering its task, in the order of the form: a
+    /// credit code other than the firm's, a time before the task or still to come, an officer
+    /// not on the team (R-DRAW-1: the inspectors are those drawn; a change goes through a
+    /// recorded reassignment first) or one who has declared a conflict with the firm since the
+    /// draw (R-DRAW-2R: replaced first). Blank fields are left to [`Self::validate_for_submit`].
+    pub fn check_against(&self, task: &TaskFacts) -> Vec<FormProblem> {
+        let mut problems = Vec::new();
+        let code = self.credit_code.trim();
+        if !code.is_empty() && !code.eq_ignore_ascii_case(task.credit_code.trim()) {
+            problems.push(FormProblem::new(
+                "credit_code",
+                ProblemReason::OtherFirmCode,
+            ));
+        }
+        for (field, time) in [
+            ("arrived_at", self.arrived_at),
+            ("departed_at", self.departed_at),
+        ] {
+            let Some(time) = time else { continue };
+            if time.date() < task.earliest {
+                problems.push(FormProblem::new(
+                    field,
+                    ProblemReason::BeforeTask {
+                        earliest: task.earliest,
+                    },
+                ));
+            } else if time > task.latest {
+                problems.push(FormProblem::new(field, ProblemReason::InFuture));
+            }
+        }
+        for (i, officer) in self.officers.iter().enumerate() {
+            let certificate = officer.certificate_no.trim();
+            if certificate.is_empty() {
+                continue;
+            }
+            let reason = if !task.team.iter().any(|t| t == certificate) {
+                ProblemReason::OfficerNotOnTeam
+            } else if task.withdrawn.iter().any(|t| t == certificate) {
+                ProblemReason::OfficerWithdrawn
+            } else {
+                continue;
+            };
+            problems.push(FormProblem::new(format!("officers.{i}"), reason));
+        }
+        problems
+    }
+
+    /// [`Self::validate_for_submit`] and [`Self::check_against`] together, in the order of the
+    /// form: what keeps the form from being submitted for its task.
+    pub fn validate_for_task(&self, min_officers: u32, task: &TaskFacts) -> Vec<FormProblem> {
+        let mut problems = self.validate_for_submit(min_officers);
+        problems.extend(self.check_against(task));
+        problems.sort_by_key(FormProblem::place);
         problems
     }
 
@@ -587,6 +699,76 @@ mod tests {
     }
 
     #[test]
+    fn a_form_answers_its_task_firm_team_and_time() {
+        let team = ["65010001".to_string(), "65010002".to_string()];
+        let withdrawn = ["65010002".to_string()];
+        let task = TaskFacts {
+            team: &team,
+            withdrawn: &[],
+            credit_code: "91650100MA77XXXX0A",
+            earliest: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+            latest: at("2026-04-20 12:00"),
+        };
+        let mut form = complete();
+        form.credit_code = "91650100ma77xxxx0a ".into();
+        assert!(
+            form.validate_for_task(2, &task).is_empty(),
+            "case and spaces aside"
+        );
+        form.credit_code.clear();
+        assert!(
+            form.check_against(&task).is_empty(),
+            "a blank code is not another firm's"
+        );
+
+        form.credit_code = "91650100MA77YYYY0A".into();
+        form.arrived_at = Some(at("2025-04-10 09:30"));
+        form.departed_at = Some(at("2026-04-21 11:00"));
+        form.officers[1] = officer("赵敏", "65010003");
+        form.officers.push(officer("", "65010004"));
+        let found: Vec<(String, ProblemReason)> = form
+            .validate_for_task(2, &task)
+            .into_iter()
+            .map(|p| (p.field, p.reason))
+            .collect();
+        let earliest = task.earliest;
+        assert_eq!(
+            found,
+            [
+                ("credit_code".into(), ProblemReason::OtherFirmCode),
+                ("arrived_at".into(), ProblemReason::BeforeTask { earliest }),
+                ("departed_at".into(), ProblemReason::InFuture),
+                ("officers.1".into(), ProblemReason::OfficerNotOnTeam),
+                ("officers.2".into(), ProblemReason::MissingOfficerName),
+                ("officers.2".into(), ProblemReason::OfficerNotOnTeam),
+            ],
+            "in the order of the form"
+        );
+
+        // A member of the team who has declared a conflict with the firm since the draw.
+        let mut form = complete();
+        let task = TaskFacts {
+            withdrawn: &withdrawn,
+            ..task
+        };
+        assert_eq!(
+            form.check_against(&task),
+            [FormProblem::new(
+                "officers.1",
+                ProblemReason::OfficerWithdrawn
+            )]
+        );
+        form.officers[1] = officer("赵敏", "65010003");
+        assert_eq!(
+            form.check_against(&task),
+            [FormProblem::new(
+                "officers.1",
+                ProblemReason::OfficerNotOnTeam
+            )]
+        );
+    }
+
+    #[test]
     fn at_least_the_team_size_of_officers_inspect() {
         let mut form = complete();
         form.officers.truncate(1);
@@ -754,6 +936,13 @@ mod tests {
             ProblemReason::NonCompliantWithoutFinding,
             ProblemReason::FindingWithoutViolation,
             ProblemReason::MeasureWithoutDocument,
+            ProblemReason::OfficerNotOnTeam,
+            ProblemReason::OfficerWithdrawn,
+            ProblemReason::OtherFirmCode,
+            ProblemReason::BeforeTask {
+                earliest: NaiveDate::MIN,
+            },
+            ProblemReason::InFuture,
         ];
         let keys: HashSet<&str> = all.iter().map(|r| r.key()).collect();
         assert_eq!(keys.len(), all.len());

@@ -154,6 +154,21 @@ pub async fn pairs_in(db: &Db, scope_path: &str) -> Result<Vec<(String, String)>
     }))
 }
 
+/// The certificate numbers of the officers with a standing declaration against the firm
+/// (`firm_id`), in certificate order: on a task, those of its team must be replaced before
+/// it is inspected (R-DRAW-2R).
+pub async fn declared_against(db: &Db, firm_id: i64) -> Result<Vec<String>> {
+    Ok(on_db!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT o.certificate_no FROM conflict_declaration c JOIN officer o ON o.id = c.officer_id \
+             WHERE c.firm_id = $1 AND c.withdrawn_at IS NULL ORDER BY o.certificate_no",
+        )
+        .bind(firm_id)
+        .fetch_all(p)
+        .await?
+    }))
+}
+
 /// Ends a declaration (the reason no longer holds). It stays on record; returns false when it
 /// was withdrawn already or lies outside `scope_path`.
 pub async fn withdraw(db: &Db, actor: &str, scope_path: &str, id: i64) -> Result<bool> {

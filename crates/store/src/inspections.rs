@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use spotcheck_core::inspection::{
-    CheckItem, FormProblem, InspectionForm, MeasureKind, OfficerPresent,
+    CheckItem, FormProblem, InspectionForm, MeasureKind, OfficerPresent, TaskFacts,
 };
 use spotcheck_core::period::Quarter;
 
@@ -198,6 +198,41 @@ struct LockedTask {
     firm_id: i64,
 }
 
+/// What a submitted form must agree with (see [`TaskFacts`]).
+#[derive(Debug, sqlx::FromRow)]
+struct TaskRecord {
+    officers: String,
+    credit_code: String,
+    kind: String,
+    period: String,
+    drawn_at: Option<DateTime<Utc>>,
+}
+
+async fn task_facts(tx: &mut Tx, task_id: i64) -> Result<TaskRecord> {
+    Ok(on_tx!(tx, |c| sqlx::query_as(
+        "SELECT t.officers, f.credit_code, p.kind, p.period, d.executed_at AS drawn_at \
+         FROM task t JOIN firm f ON f.id = t.firm_id JOIN draw_record d ON d.id = t.draw_id \
+         JOIN plan p ON p.id = d.plan_id WHERE t.id = $1"
+    )
+    .bind(task_id)
+    .fetch_one(&mut *c)
+    .await?))
+}
+
+/// The officers with a standing conflict declared with the firm (see
+/// [`crate::conflicts::declared_against`]), read under the task's lock.
+async fn withdrawn_from(tx: &mut Tx, firm_id: i64) -> Result<Vec<String>> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_scalar(
+        "SELECT o.certificate_no FROM conflict_declaration c JOIN officer o ON o.id = c.officer_id \
+         WHERE c.firm_id = $1 AND c.withdrawn_at IS NULL"
+    )
+    .bind(firm_id)
+    .fetch_all(&mut *c)
+    .await?
+    }))
+}
+
 /// Locks the task's row (a no-op update: a row lock on PostgreSQL; SQLite's write transaction
 /// holds the database already), so that two writes to the same task take turns and each reads
 /// what the other committed.
@@ -343,8 +378,9 @@ pub async fn save_draft(
 
 /// Submits a task's form (R-INSP-4). `submission_key` is chosen by the client for this
 /// submission: sending it again (a retry, a double tap, two at once) returns the recorded
-/// submission unchanged. The form must pass [`InspectionForm::validate_for_submit`] with teams of
-/// at least `min_officers` (R-DRAW-2R). The findings and measures (R-INSP-3) are written out for
+/// submission unchanged. The form must pass [`InspectionForm::validate_for_task`] with teams of
+/// at least `min_officers` (R-DRAW-2R): complete, and answering its task (the firm's credit
+/// code, the team as it stands, times within the task's period and not to come). The findings and measures (R-INSP-3) are written out for
 /// reports, and a violation makes the firm a special supervision source (R-DRAW-SPC-1).
 pub async fn submit(
     db: &Db,
@@ -374,7 +410,26 @@ pub async fn submit(
     if task.status == "cancelled" {
         return Ok(Err(InspRefusal::TaskCancelled));
     }
-    let problems = form.validate_for_submit(min_officers);
+    let facts = task_facts(&mut tx, task_id).await?;
+    let team: Vec<String> = serde_json::from_str(&facts.officers).map_err(invalid)?;
+    let period_start = crate::draws::PlanKind::parse(&facts.kind)
+        .and_then(|k| crate::draws::period_days(k, &facts.period))
+        .map(|(first, _)| first);
+    let drawn_on = facts.drawn_at.map(|d| d.date_naive());
+    let earliest = match (period_start, drawn_on) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(NaiveDate::MIN),
+    };
+    let withdrawn = withdrawn_from(&mut tx, task.firm_id).await?;
+    let task_facts = TaskFacts {
+        team: &team,
+        withdrawn: &withdrawn,
+        credit_code: &facts.credit_code,
+        earliest,
+        // UTC+14 is the latest local time anywhere: a visit's local time cannot be after it.
+        latest: at.naive_utc() + chrono::Duration::hours(14),
+    };
+    let problems = form.validate_for_task(min_officers, &task_facts);
     if !problems.is_empty() {
         return Ok(Err(InspRefusal::Invalid(problems)));
     }

@@ -94,6 +94,28 @@ impl Tr {
         table(self.lang).get(key).map(String::as_str).unwrap_or(key)
     }
 
+    /// Items as the language lists them: 王芳、李军 / Wang Fang, Li Jun.
+    pub fn list<S: AsRef<str>>(&self, items: impl IntoIterator<Item = S>) -> String {
+        self.join(items, "punct.list")
+    }
+
+    /// Clauses as the language separates them: 责令改正；立案查处 / order to correct; case filed.
+    pub fn clauses<S: AsRef<str>>(&self, items: impl IntoIterator<Item = S>) -> String {
+        self.join(items, "punct.clause")
+    }
+
+    fn join<S: AsRef<str>>(&self, items: impl IntoIterator<Item = S>, key: &str) -> String {
+        let separator = self.get(key);
+        let mut out = String::new();
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                out.push_str(separator);
+            }
+            out.push_str(item.as_ref());
+        }
+        out
+    }
+
     /// The text for `key` with `{name}` placeholders replaced.
     pub fn fmt(&self, key: &str, args: &[(&str, &str)]) -> String {
         let mut s = self.get(key).to_string();

@@ -340,6 +340,99 @@ async fn an_invalid_form_is_refused_with_its_problems_and_nothing_changes() {
 }
 
 #[tokio::test]
+async fn a_form_is_refused_unless_it_answers_its_task() {
+    for t in all_backends().await {
+        let db = &t.db;
+        let tasks = drawn_tasks(db).await;
+        let (task, other) = (&tasks[0], &tasks[1]);
+        let team: Vec<String> = serde_json::from_str(&task.officers).unwrap();
+        let outsider = serde_json::from_str::<Vec<String>>(&other.officers)
+            .unwrap()
+            .into_iter()
+            .find(|o| !team.contains(o))
+            .unwrap();
+        let refusal = |form: InspectionForm| async move {
+            let refused = inspections::submit(db, "wang", task.id, &form, "k", TEAM)
+                .await
+                .unwrap()
+                .unwrap_err();
+            let InspRefusal::Invalid(problems) = refused else {
+                panic!("expected the form's problems, got {refused:?}");
+            };
+            problems
+                .into_iter()
+                .map(|p| (p.field, p.reason))
+                .collect::<Vec<_>>()
+        };
+
+        // Another firm's code, a visit dated the year before (a slip of the year) and a
+        // departure next year, an officer not on the team.
+        let mut form = completed(db, task.id).await;
+        form.credit_code = other.credit_code.clone();
+        form.arrived_at = Some(at("2025-04-15 09:30"));
+        form.departed_at = Some(at("2099-04-15 11:10"));
+        form.officers[1].certificate_no = outsider.clone();
+        let earliest = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        assert_eq!(
+            refusal(form).await,
+            [
+                ("credit_code".into(), ProblemReason::OtherFirmCode),
+                ("arrived_at".into(), ProblemReason::BeforeTask { earliest }),
+                ("departed_at".into(), ProblemReason::InFuture),
+                ("officers.1".into(), ProblemReason::OfficerNotOnTeam),
+            ]
+        );
+
+        // A member of the team declares a conflict with the firm after the draw: their form
+        // is refused until the task changes hands.
+        spotcheck_store::conflicts::declare(
+            db,
+            "tianshan",
+            TIANSHAN,
+            &team[0],
+            &task.credit_code,
+            "配偶在该单位任职",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            refusal(completed(db, task.id).await).await,
+            [("officers.0".into(), ProblemReason::OfficerWithdrawn)]
+        );
+        assert_eq!(
+            spotcheck_store::conflicts::declared_against(db, task.firm_id)
+                .await
+                .unwrap(),
+            [team[0].clone()]
+        );
+        assert_eq!(
+            task_status(db, task.id).await,
+            "dispatched",
+            "nothing changed"
+        );
+
+        // Replaced, the new team's form goes in.
+        let today = NaiveDate::from_ymd_opt(2026, 4, 2).unwrap();
+        tasks::reassign(db, "tianshan", TIANSHAN, task.id, &team[0], "回避", today)
+            .await
+            .unwrap()
+            .unwrap();
+        inspections::submit(
+            db,
+            "wang",
+            task.id,
+            &completed(db, task.id).await,
+            "k2",
+            TEAM,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
+}
+
+#[tokio::test]
 async fn a_violation_with_two_measures_is_recorded_and_makes_the_firm_a_special_source() {
     for t in all_backends().await {
         let db = &t.db;

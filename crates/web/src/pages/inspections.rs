@@ -510,6 +510,9 @@ fn refusal_messages(lang: Lang, refusal: &InspRefusal) -> Vec<String> {
                     ProblemReason::TooFewOfficers { min } => {
                         t.fmt(p.reason.key(), &[("min", &min.to_string())])
                     }
+                    ProblemReason::BeforeTask { earliest } => {
+                        t.fmt(p.reason.key(), &[("earliest", &earliest.to_string())])
+                    }
                     _ => t.get(p.reason.key()).to_string(),
                 };
                 format!("{field}: {reason}")

@@ -7,6 +7,7 @@ use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 use spotcheck_core::role::{Permission, Role};
+use spotcheck_store::conflicts;
 use spotcheck_store::tasks::{self, Reassignment, TaskRow, TaskView};
 
 use super::{render, urlencode, PageCtx};
@@ -81,6 +82,8 @@ struct TaskPage {
     reassignments: Vec<Reassignment>,
     can_reassign: bool,
     message: Option<String>,
+    /// Members of the team who declared a conflict with the firm since the draw, as a warning.
+    withdrawn: Option<String>,
 }
 
 async fn task_page(
@@ -101,11 +104,23 @@ async fn task_page(
             return Err(AppError::Forbidden);
         }
     }
+    let team = tasks::officer_names(&state.db, &certificates).await?;
+    // Conflicts declared since the draw (the draw itself kept the declared ones apart).
+    let declared = conflicts::declared_against(&state.db, task.firm_id).await?;
+    let withdrawn: Vec<&str> = team
+        .iter()
+        .filter(|(c, _)| declared.contains(c))
+        .map(|(c, n)| if n.is_empty() { c.as_str() } else { n.as_str() })
+        .collect();
+    let t = Tr::new(lang);
+    let withdrawn = (!withdrawn.is_empty())
+        .then(|| t.fmt("tasks.withdrawn_on_team", &[("names", &t.list(&withdrawn))]));
     let refused = message.is_some();
     super::render_refused(
         &TaskPage {
+            withdrawn,
             ctx: PageCtx::new(lang, Some(user), &format!("/tasks/{id}")),
-            team: tasks::officer_names(&state.db, &certificates).await?,
+            team,
             reassignments: tasks::reassignments(&state.db, id).await?,
             can_reassign: user.role.may(Permission::RunDraws) && task.is_open(),
             status_key: format!("tasks.status_{}", task.status),

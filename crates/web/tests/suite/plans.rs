@@ -594,6 +594,33 @@ async fn a_district_admin_replaces_a_sick_officer_from_the_task_page() {
             .next()
             .unwrap()
             .to_string();
+        assert!(!task_page.contains("id=\"withdrawn\""));
+        // The officer declares a conflict with the firm after the draw: the task says so.
+        let firm = spotcheck_store::tasks::get(&app.db, "650100/650102/", task_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .credit_code;
+        spotcheck_store::conflicts::declare(
+            &app.db,
+            "tianshan",
+            "650100/650102/",
+            &leaving,
+            &firm,
+            "近亲属在该单位任职",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let (_, task_page) = app.get_text(&c, &format!("/tasks/{task_id}")).await;
+        let warning = task_page
+            .split("id=\"withdrawn\">")
+            .nth(1)
+            .expect("a warning about the conflict")
+            .split("</p>")
+            .next()
+            .unwrap();
+        assert!(warning.contains("应当回避"), "{warning}");
         let no_reason = c
             .post(app.url(&format!("/tasks/{task_id}/reassign")))
             .form(&[
@@ -627,6 +654,10 @@ async fn a_district_admin_replaces_a_sick_officer_from_the_task_page() {
             .next()
             .unwrap();
         assert!(!team.contains(&leaving), "{leaving} left the team");
+        assert!(
+            !after.contains("id=\"withdrawn\""),
+            "the warning goes with the officer"
+        );
 
         // Another district cannot see the task; an officer cannot reassign.
         let other = TestApp::client();
