@@ -55,13 +55,34 @@ pub async fn import(
     progress.finish_and_clear();
     match outcome {
         Ok(s) => {
-            let verb = if dry_run { "would import" } else { "imported" };
-            println!(
-                "{verb} {} rows of {kind} for {}: {} new, {} changed, {} unchanged",
-                s.rows, agency.code, s.new, s.changed, s.unchanged
-            );
+            let counts = (s.rows, s.new, s.changed, s.unchanged);
+            let line = match (lang, dry_run) {
+                (Lang::Zh, dry_run) => {
+                    let verb = if dry_run { "将导入" } else { "已导入" };
+                    format!(
+                        "{verb} {} 行{}（{}）：新增 {}，变更 {}，未变 {}",
+                        counts.0,
+                        kind.name_zh(),
+                        agency.code,
+                        counts.1,
+                        counts.2,
+                        counts.3
+                    )
+                }
+                (Lang::En, dry_run) => {
+                    let verb = if dry_run { "would import" } else { "imported" };
+                    format!(
+                        "{verb} {} rows of {kind} for {}: {} new, {} changed, {} unchanged",
+                        counts.0, agency.code, counts.1, counts.2, counts.3
+                    )
+                }
+            };
+            println!("{line}");
             for c in &s.ignored_columns {
-                println!("column ignored: {c}");
+                match lang {
+                    Lang::Zh => println!("已忽略的列：{c}"),
+                    Lang::En => println!("column ignored: {c}"),
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -77,11 +98,19 @@ pub async fn import(
                     for e in errors.iter().take(50) {
                         writeln!(err, "{}", e.message(lang))?;
                     }
-                    if errors.len() > 50 {
-                        writeln!(err, "… {} more", errors.len() - 50)?;
+                    let more = errors.len().saturating_sub(50);
+                    if more > 0 {
+                        match lang {
+                            Lang::Zh => writeln!(err, "……另有 {more} 处问题")?,
+                            Lang::En => writeln!(err, "… {more} more")?,
+                        }
                     }
                     if rows > 0 {
-                        writeln!(err, "{} problems in {rows} rows: nothing was imported. Correct the file and import it again.", errors.len())?;
+                        let n = errors.len();
+                        match lang {
+                            Lang::Zh => writeln!(err, "{rows} 行中共 {n} 处问题，未导入任何数据。请更正文件后重新导入。")?,
+                            Lang::En => writeln!(err, "{n} problems in {rows} rows: nothing was imported. Correct the file and import it again.")?,
+                        }
                     }
                     errors
                         .iter()
@@ -93,7 +122,10 @@ pub async fn import(
             if let Some(path) = errors_out {
                 std::fs::write(path, export::error_report(&lines, lang, Format::Xlsx)?)
                     .with_context(|| format!("writing {}", path.display()))?;
-                writeln!(err, "error report: {}", path.display())?;
+                match lang {
+                    Lang::Zh => writeln!(err, "错误报告：{}", path.display())?,
+                    Lang::En => writeln!(err, "error report: {}", path.display())?,
+                }
             }
             Ok(ExitCode::from(1))
         }

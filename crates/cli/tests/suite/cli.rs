@@ -158,13 +158,38 @@ fn a_list_exported_as_a_template_imports_and_a_bad_file_is_refused_with_rows_nam
         String::from_utf8_lossy(&dry.stderr)
     );
     assert!(
-        stdout(&dry).contains("would import 1 rows of firms for 650100: 1 new"),
+        stdout(&dry).contains("将导入 1 行污染源名录（650100）：新增 1，变更 0，未变 0"),
         "{}",
         stdout(&dry)
     );
+    let dry_en = spotcheck(
+        dir.path(),
+        &[
+            "import",
+            "firms",
+            template.to_str().unwrap(),
+            "--dry-run",
+            "--lang",
+            "en",
+        ],
+    );
+    assert!(
+        stdout(&dry_en).contains("would import 1 rows of firms for 650100: 1 new"),
+        "{}",
+        stdout(&dry_en)
+    );
     let real = spotcheck(dir.path(), &["import", "firms", template.to_str().unwrap()]);
-    assert!(stdout(&real).contains("1 new"), "{}", stdout(&real));
-    let again = spotcheck(dir.path(), &["import", "firms", template.to_str().unwrap()]);
+    assert!(stdout(&real).contains("已导入 1 行"), "{}", stdout(&real));
+    let again = spotcheck(
+        dir.path(),
+        &[
+            "import",
+            "firms",
+            template.to_str().unwrap(),
+            "--lang",
+            "en",
+        ],
+    );
     assert!(
         stdout(&again).contains("0 new, 0 changed, 1 unchanged"),
         "{}",
@@ -189,6 +214,10 @@ fn a_list_exported_as_a_template_imports_and_a_bad_file_is_refused_with_rows_nam
     assert!(
         err.contains("第 2 行") && err.contains("统一社会信用代码"),
         "{err}"
+    );
+    assert!(
+        err.contains("1 行中共 1 处问题，未导入任何数据") && err.contains("错误报告："),
+        "the command's own lines in the language asked for too: {err}"
     );
     assert!(report.exists());
     // A file refused as a whole (here: empty) gets its report too.
