@@ -344,7 +344,8 @@ pub async fn done_on(db: &Db, agency: &Agency, duty: &Duty) -> Result<Option<Nai
 pub const DUE_SOON_DAYS: u32 = 7;
 
 /// The duties of `agency` due between `from` and `to` with where each stands on `today`
-/// (computed from the rules configuration, never from fixed dates).
+/// (computed from the rules configuration, never from fixed dates). A quarter without an
+/// executed draw has no disclosure to make (R-REP-3).
 pub async fn calendar(
     db: &Db,
     agency: &Agency,
@@ -355,6 +356,12 @@ pub async fn calendar(
 ) -> Result<Vec<DutyRow>> {
     let mut rows = Vec::new();
     for (duty, due) in calendar::duties_between(rules, from, to) {
+        // R-REP-3 publishes a quarter's draws: a quarter without one brings no such duty.
+        if let Duty::Disclosure(quarter) = duty {
+            if crate::disclosure::executed_draws(db, agency, quarter).await? == 0 {
+                continue;
+            }
+        }
         let done = done_on(db, agency, &duty).await?;
         rows.push(DutyRow {
             kind: duty.kind(),

@@ -205,6 +205,39 @@ async fn a_duty_turns_overdue_the_day_after_it_is_due_and_done_late_when_done_af
 }
 
 #[tokio::test]
+async fn only_a_quarter_with_a_draw_has_a_disclosure_to_make() {
+    for t in all_backends().await {
+        let db = &t.db;
+        testing::with_demo(db).await;
+        let midong = agency::by_code(db, "650109").await.unwrap().unwrap();
+        let rules = RulesConfig::default();
+        let disclosures = || async {
+            reports::calendar(
+                db,
+                &midong,
+                &rules,
+                "2026-01-01".parse().unwrap(),
+                "2026-12-31".parse().unwrap(),
+                "2026-12-31".parse().unwrap(),
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.kind == DutyKind::Disclosure)
+            .map(|d| (d.period, d.status))
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(disclosures().await, [], "nothing drawn, nothing to publish");
+        drawn(db, &midong, PlanKind::Key, "2026Q2").await;
+        assert_eq!(
+            disclosures().await,
+            [("2026Q2".to_string(), DutyStatus::Overdue)],
+            "R-REP-3"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_supervision_note_is_followed_up_until_closed_within_the_city() {
     for t in all_backends().await {
         let db = &t.db;

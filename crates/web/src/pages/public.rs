@@ -789,6 +789,8 @@ struct DisclosuresPage {
     agency_name: String,
     rows: Vec<QuarterState>,
     message: Option<String>,
+    /// Whether the caller may publish (R-REP-3): the others see where the quarters stand.
+    can_publish: bool,
 }
 
 async fn disclosures(
@@ -797,7 +799,9 @@ async fn disclosures(
     user: CurrentUser,
     Query(q): Query<AgencyQuery>,
 ) -> Result<Response, AppError> {
-    user.require(Permission::RunDraws)?;
+    // Anyone of the jurisdiction sees where its disclosures stand; publishing is for those
+    // who run its draws.
+    user.require(Permission::ViewRegistry)?;
     disclosures_page(&state, &user, lang, q.agency.as_deref(), None).await
 }
 
@@ -843,17 +847,21 @@ async fn disclosures_page(
             // Listed latest version first.
             let latest = published.iter().find(|p| p.quarter == quarter);
             let first = published.iter().rev().find(|p| p.quarter == quarter);
+            let draws = disclosure::executed_draws(&state.db, agency, q).await?;
             let (state_key, state_class) = match (latest, first) {
                 (Some(_), Some(f)) if f.published_at.date_naive() > due => {
                     ("disclosure.state_published_late", "warn")
                 }
                 (Some(_), _) => ("disclosure.state_published", "ok"),
                 (None, _) if !ended => ("disclosure.state_not_over", "muted"),
+                // R-REP-3 publishes a quarter's draws: a quarter without one has nothing to
+                // publish and is never overdue.
+                (None, _) if draws == 0 => ("disclosure.state_no_draw", "muted"),
                 (None, _) if today > due => ("disclosure.state_overdue", "error"),
                 (None, _) => ("disclosure.state_due", "warn"),
             };
             rows.push(QuarterState {
-                draws: disclosure::executed_draws(&state.db, agency, q).await?,
+                draws,
                 published_version: latest.map(|p| p.version),
                 published_at: latest.map(|p| time(&p.published_at)).unwrap_or_default(),
                 quarter,
@@ -878,6 +886,7 @@ async fn disclosures_page(
                 .unwrap_or_default(),
             rows,
             message,
+            can_publish: user.role.may(Permission::RunDraws),
         },
         refused,
     )

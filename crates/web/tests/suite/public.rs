@@ -422,8 +422,13 @@ async fn only_the_jurisdiction_publishes_and_never_before_the_quarter_ends() {
     assert_eq!(status, 403);
     let (status, _) = app.get_text(&saybag, "/disclosures?agency=650102").await;
     assert_eq!(status, 403);
+    // Officers see where the quarters stand, and do not publish.
     let officer = logged_in(app, "officer").await;
-    let (status, _) = app.get_text(&officer, "/disclosures").await;
+    let (status, page) = app.get_text(&officer, "/disclosures").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"state-2026Q2\">逾期未公示"), "{page}");
+    assert!(!page.contains("id=\"publish-"), "{page}");
+    let (status, _) = publish(app, &officer, "650102", "2026Q2", "").await;
     assert_eq!(status, 403, "officers do not publish");
     let (status, _) = app.get_text(&TestApp::client(), "/disclosures").await;
     assert_eq!(status, 303, "strangers are sent to the login");
@@ -443,6 +448,13 @@ async fn only_the_jurisdiction_publishes_and_never_before_the_quarter_ends() {
     let (_, page) = app.get_text(&tianshan, "/disclosures").await;
     assert!(!page.contains(&format!("id=\"publish-{current}\"")));
     assert!(page.contains("id=\"publish-2026Q2\""));
+    // A quarter over without a draw has nothing to publish and is not overdue (R-REP-3).
+    let q1 = "2026Q1";
+    assert!(
+        page.contains(&format!("id=\"state-{q1}\">本季度无抽取，无需公示")),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("id=\"publish-{q1}\"")), "{page}");
 
     // The city's legal section publishes for any branch.
     let legal = logged_in(app, "legal").await;
