@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Extension;
 use chrono::{Days, NaiveDate};
-use spotcheck_core::calendar;
+use spotcheck_core::calendar::{self, DutyKind, DutyStatus};
 use spotcheck_core::period::{Quarter, Year};
 use spotcheck_core::role::Permission;
 use spotcheck_store::draws::{self, PlanKind};
@@ -113,12 +113,23 @@ async fn plans_due(
     Ok(out)
 }
 
-fn coming_deadlines(state: &AppState, today: NaiveDate) -> Vec<DeadlineRow> {
+/// The rules' deadlines of the coming days, but those the caller's agency has done (`done`:
+/// the duty's kind and period).
+fn coming_deadlines(
+    state: &AppState,
+    today: NaiveDate,
+    done: &[(DutyKind, String)],
+) -> Vec<DeadlineRow> {
     let until = today
         .checked_add_days(Days::new(HORIZON_DAYS))
         .unwrap_or(today);
     calendar::duties_between(&state.config.rules, today, until)
         .into_iter()
+        .filter(|(duty, _)| {
+            !done
+                .iter()
+                .any(|(kind, period)| *kind == duty.kind() && *period == duty.period_label())
+        })
         .map(|(duty, due)| DeadlineRow {
             duty_key: format!("duty.{}", duty.kind().as_str()),
             period: duty.period_label(),
@@ -141,15 +152,18 @@ pub async fn show(
     } else {
         Vec::new()
     };
-    let duties = if user.agency.kind().is_some_and(|k| k.is_jurisdiction()) {
-        super::reports::calendar_of(&state, &user.agency, today)
-            .await?
-            .into_iter()
-            .filter(|d| d.row.status.as_str() != "done")
-            .collect()
+    let calendar = if user.agency.kind().is_some_and(|k| k.is_jurisdiction()) {
+        super::reports::calendar_of(&state, &user.agency, today).await?
     } else {
         Vec::new()
     };
+    let (done, duties): (Vec<_>, Vec<_>) = calendar
+        .into_iter()
+        .partition(|d| matches!(d.row.status, DutyStatus::Done | DutyStatus::DoneLate));
+    let done: Vec<(DutyKind, String)> = done
+        .into_iter()
+        .map(|d| (d.row.kind, d.row.period))
+        .collect();
     let reminders = spotcheck_store::jobs::reminders_of(&state.db, user.agency.id, 5)
         .await?
         .into_iter()
@@ -166,6 +180,6 @@ pub async fn show(
         ctx: PageCtx::new(lang, Some(&user), "/"),
         agency_code: user.agency.code.clone(),
         counts,
-        deadlines: coming_deadlines(&state, today),
+        deadlines: coming_deadlines(&state, today, &done),
     })
 }

@@ -426,6 +426,45 @@ async fn the_home_page_lists_the_coming_deadlines_from_the_rules() {
     };
     assert_eq!(status_of("2026-01").as_deref(), Some("overdue"));
     assert_eq!(status_of("2026-02").as_deref(), Some("due_soon"));
+    let coming_report = |coming: &str| {
+        coming
+            .split("<tr")
+            .any(|r| r.contains("2026-02") && r.contains("2026-03-03"))
+    };
+    assert!(coming_report(coming), "{coming}");
+
+    // February's report sent, neither list shows it as a duty to come.
+    let detachment = spotcheck_store::agency::by_code(&db.db, "650100")
+        .await
+        .unwrap()
+        .unwrap();
+    spotcheck_store::reports::submit(
+        &db.db,
+        "admin",
+        &detachment,
+        spotcheck_store::reports::ReportKind::Monthly,
+        "2026-02",
+        &serde_json::json!({}),
+    )
+    .await
+    .unwrap();
+    let home = c
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let coming = home
+        .split("id=\"deadlines\"")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    assert!(!coming_report(coming), "{coming}");
+    assert!(!home.contains("data-period=\"2026-02\""), "{home}");
 }
 
 #[tokio::test]
