@@ -46,8 +46,17 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The pre-login token the browser holds already, when it is one of ours: every login page
+/// open in the browser (two tabs, a page left open) shares it, so that submitting one does not
+/// fail because another was opened since.
+fn held_token(headers: &HeaderMap) -> Option<String> {
+    auth::cookie(headers, auth::PRE_CSRF_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn login_page(
     state: &AppState,
+    headers: &HeaderMap,
     lang: Lang,
     next: String,
     username: String,
@@ -55,7 +64,7 @@ fn login_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     // Double-submit token: the same random value in a cookie and in the form.
-    let token = spotcheck_store::random_token();
+    let token = held_token(headers).unwrap_or_else(spotcheck_store::random_token);
     let mut ctx = PageCtx::new(lang, None, "/login");
     ctx.csrf = token.clone();
     let mut response = render(&LoginPage {
@@ -81,13 +90,22 @@ pub async fn form(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
     MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
     let next = safe_next(q.next.as_deref());
     if user.is_some() {
         return Ok((StatusCode::SEE_OTHER, [(LOCATION, next)]).into_response());
     }
-    login_page(&state, lang, next, String::new(), None, StatusCode::OK)
+    login_page(
+        &state,
+        &headers,
+        lang,
+        next,
+        String::new(),
+        None,
+        StatusCode::OK,
+    )
 }
 
 #[derive(Deserialize)]
@@ -139,6 +157,7 @@ pub async fn submit(
     };
     login_page(
         &state,
+        &headers,
         lang,
         next,
         username,

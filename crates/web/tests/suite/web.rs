@@ -28,6 +28,40 @@ async fn pages_need_a_login_and_the_login_page_is_chinese_by_default() {
 }
 
 #[tokio::test]
+async fn the_login_page_open_in_two_tabs_logs_in_from_either() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let c = TestApp::client();
+    let (_, first_tab) = app.get_text(&c, "/login").await;
+    let (_, second_tab) = app.get_text(&c, "/login").await;
+    let form = |page: &str| {
+        vec![
+            ("csrf", csrf_of(page)),
+            ("username", "admin".to_string()),
+            ("password", ADMIN_PASSWORD.to_string()),
+        ]
+    };
+    // The first tab's form, sent after the second tab was opened.
+    let r = c
+        .post(app.url("/login"))
+        .form(&form(&first_tab))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    // A token the browser does not hold is still refused.
+    let other = TestApp::client();
+    let (_, own) = app.get_text(&other, "/login").await;
+    assert_ne!(csrf_of(&own), csrf_of(&second_tab), "each browser its own");
+    let r = other
+        .post(app.url("/login"))
+        .form(&form(&second_tab))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
 async fn english_is_chosen_with_lang_and_remembered() {
     let app = TestApp::spawn(sqlite().await).await;
     let c = TestApp::client();
