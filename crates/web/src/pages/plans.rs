@@ -213,6 +213,41 @@ struct PlanPage {
     drand_rounds: Vec<(&'static str, i64, chrono::DateTime<chrono::Utc>)>,
     /// The witnesses of the randomness, as people write a list of names.
     witnesses: String,
+    /// The plan's draw rule in words, with the rule ids it carries out.
+    rule_text: String,
+}
+
+/// A plan's draw rule (stored as the engine's JSON) in the reader's language; the JSON itself if
+/// it is of no known shape.
+fn rule_text(lang: Lang, rule: &str) -> String {
+    let t = Tr::new(lang);
+    match serde_json::from_str::<spotcheck_draw::Rule>(rule) {
+        Ok(spotcheck_draw::Rule::Key {
+            quarter,
+            quarters_in_year,
+            rate_percent,
+        }) => t.fmt(
+            "plan.rule_key",
+            &[
+                ("rate", &rate_percent.to_string()),
+                ("quarter", &quarter.to_string()),
+                ("quarters", &quarters_in_year.to_string()),
+            ],
+        ),
+        Ok(spotcheck_draw::Rule::Special { rate_percent }) => {
+            t.fmt("plan.rule_special", &[("rate", &rate_percent.to_string())])
+        }
+        Ok(spotcheck_draw::Rule::General {
+            objects_per_officer,
+        }) => t.fmt(
+            "plan.rule_general",
+            &[("per_officer", &objects_per_officer.to_string())],
+        ),
+        Ok(spotcheck_draw::Rule::Fixed { count }) => {
+            t.fmt("plan.rule_fixed", &[("count", &count.to_string())])
+        }
+        Err(_) => rule.to_string(),
+    }
 }
 
 pub(crate) async fn plan_in_scope(
@@ -262,7 +297,7 @@ async fn plan_page(
                 task_id: t.id,
                 unit: t.credit_code,
                 firm_name: t.firm_name,
-                officers: team.join("、"),
+                officers: Tr::new(lang).list(&team),
                 status_key: format!("tasks.status_{}", t.status),
             });
         }
@@ -277,7 +312,7 @@ async fn plan_page(
         .as_ref()
         .and_then(|d| d.witnesses.as_deref())
         .and_then(|w| serde_json::from_str::<Vec<String>>(w).ok())
-        .map(|names| names.join(list_separator(lang)))
+        .map(|names| Tr::new(lang).list(names))
         .unwrap_or_default();
     super::render_refused(
         &PlanPage {
@@ -285,6 +320,7 @@ async fn plan_page(
             ctx: PageCtx::new(lang, Some(user), &format!("/plans/{id}")),
             agency: owner.name(lang.code()).to_string(),
             kind_key: format!("plan.kind_{}", plan.kind),
+            rule_text: rule_text(lang, &plan.rule),
             state_key: state_key(draw.as_ref()),
             can_run: user.role.may(Permission::RunDraws) && user.can_see(&owner),
             plan,
@@ -297,14 +333,6 @@ async fn plan_page(
         },
         refused,
     )
-}
-
-/// How names are listed: 王芳、李军 / Wang Fang, Li Jun.
-fn list_separator(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => "、",
-        Lang::En => ", ",
-    }
 }
 
 #[derive(Deserialize)]

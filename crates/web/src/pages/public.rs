@@ -320,22 +320,22 @@ fn handling(t: &Tr, c: &PublicCheck) -> String {
     if let Some(r) = &c.rectification {
         parts.push(t.get(&format!("public.rectification_{r}")).to_string());
     }
-    parts.join("；")
+    t.clauses(&parts)
 }
 
 /// The officers of a check as far as they are published.
-fn officers_text(c: &PublicCheck) -> String {
-    c.officers
-        .iter()
-        .flatten()
-        .map(|o| match (&o.name, &o.certificate_no) {
-            (Some(n), Some(c)) => format!("{n}（{c}）"),
-            (Some(n), None) => n.clone(),
-            (None, Some(c)) => c.clone(),
-            (None, None) => String::new(),
-        })
-        .collect::<Vec<_>>()
-        .join("、")
+fn officers_text(t: &Tr, c: &PublicCheck) -> String {
+    t.list(
+        c.officers
+            .iter()
+            .flatten()
+            .map(|o| match (&o.name, &o.certificate_no) {
+                (Some(n), Some(c)) => t.fmt("punct.aside", &[("text", n), ("aside", c)]),
+                (Some(n), None) => n.clone(),
+                (None, Some(c)) => c.clone(),
+                (None, None) => String::new(),
+            }),
+    )
 }
 
 fn check_line(t: &Tr, c: &PublicCheck) -> CheckLine {
@@ -360,7 +360,7 @@ fn check_line(t: &Tr, c: &PublicCheck) -> CheckLine {
         },
         problems: c.problems.clone(),
         handling: handling(t, c),
-        officers: officers_text(c),
+        officers: officers_text(t, c),
     }
 }
 
@@ -381,7 +381,7 @@ fn draw_view(t: &Tr, agency: &str, quarter: &str, version: Option<i64>, d: Publi
             t.get(&format!("plan.kind_{}", d.plan_kind)),
             d.plan_period
         ),
-        witnesses: d.witnesses.join("、"),
+        witnesses: t.list(&d.witnesses),
         seed_parts: d.seed.split('|').map(str::to_string).collect(),
         frozen_at: time(&d.frozen_at),
         seeded_at: d.seeded_at.as_ref().map(time).unwrap_or_default(),

@@ -139,13 +139,13 @@ fn cells(t: &Tr, r: &ResultRow) -> Vec<String> {
             r.plan_period
         ),
         r.draw_label.clone(),
-        officers.join("、"),
+        t.list(&officers),
         r.checked_on.map(|d| d.to_string()).unwrap_or_default(),
         t.get(&format!("results.result_{}", r.result.as_str()))
             .to_string(),
         r.problems.clone(),
-        measures.join("、"),
-        documents.join("、"),
+        t.list(&measures),
+        t.list(&documents),
         r.rectification
             .as_deref()
             .map(|s| t.get(&format!("results.rectification_{s}")).to_string())

@@ -112,6 +112,22 @@ async fn a_district_admin_plans_freezes_seeds_and_draws() {
         }
         assert_eq!(listed as i64, n);
 
+        // The rule in words, and the witnesses and teams listed as the language lists them.
+        let (_, zh) = app.get_text(&c, &plan).await;
+        assert!(
+            zh.contains("id=\"plan-rule\">本季度抽取重点排污单位的 20%（R-DRAW-KEY-2）"),
+            "{zh}"
+        );
+        assert!(zh.contains("王芳、李军"));
+        let (_, en) = app.get_text(&c, &format!("{plan}?lang=en")).await;
+        assert!(
+            en.contains(
+                "id=\"plan-rule\">20% of the key units this quarter (R-DRAW-KEY-2), quarter 2 of 4"
+            ),
+            "{en}"
+        );
+        assert!(en.contains("王芳, 李军") && !en.contains('、'), "{en}");
+
         // Another district sees nothing of it; an officer cannot run a draw.
         let other = TestApp::client();
         app.login(&other, "midong", DEMO_PASSWORD).await;
