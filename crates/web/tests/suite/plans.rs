@@ -145,23 +145,32 @@ async fn a_district_admin_plans_freezes_seeds_and_draws() {
     }
 }
 
+/// Sends the plans page's form for a Tianshan plan of `kind` for `period`.
+async fn new_plan(
+    app: &TestApp,
+    c: &reqwest::Client,
+    kind: &str,
+    period: &str,
+) -> reqwest::Response {
+    let (_, page) = app.get_text(c, "/plans").await;
+    c.post(app.url("/plans"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("agency", "650102"),
+            ("kind", kind),
+            ("period", period),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_plan_with_a_wrong_period_is_refused_with_the_format_to_use() {
     let app = demo_app(sqlite().await).await;
     let c = TestApp::client();
     app.login(&c, "tianshan", DEMO_PASSWORD).await;
-    let (_, page) = app.get_text(&c, "/plans").await;
-    let r = c
-        .post(app.url("/plans"))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("agency", "650102"),
-            ("kind", "key"),
-            ("period", "2026"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = new_plan(&app, &c, "key", "2026").await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("2026Q2"));
 }
@@ -177,18 +186,7 @@ async fn no_plan_is_made_for_a_period_that_is_over() {
         ("general", "2025", 422),
         ("special", "2026Q1", 303),
     ] {
-        let (_, page) = app.get_text(&c, "/plans").await;
-        let r = c
-            .post(app.url("/plans"))
-            .form(&[
-                ("csrf", csrf_of(&page).as_str()),
-                ("agency", "650102"),
-                ("kind", kind),
-                ("period", period),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = new_plan(&app, &c, kind, period).await;
         assert_eq!(r.status(), status, "{kind} {period}");
         if status == 422 {
             let page = r.text().await.unwrap();

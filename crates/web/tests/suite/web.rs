@@ -405,21 +405,26 @@ async fn the_home_page_lists_the_coming_deadlines_from_the_rules() {
         .send()
         .await
         .unwrap();
-    let home = c
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let coming = home
-        .split("id=\"deadlines\"")
-        .nth(1)
-        .expect("the coming deadlines")
-        .split("</table>")
-        .next()
-        .unwrap();
+    let home_page = || async {
+        c.get(format!("{base}/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let deadlines = |home: &str| {
+        home.split("id=\"deadlines\"")
+            .nth(1)
+            .expect("the coming deadlines")
+            .split("</table>")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let home = home_page().await;
+    let coming = deadlines(&home);
     let row = coming
         .split("<tr")
         .find(|r| r.contains("重点排污单位抽取派发"))
@@ -465,7 +470,7 @@ async fn the_home_page_lists_the_coming_deadlines_from_the_rules() {
             .split("<tr")
             .any(|r| r.contains("2026-02") && r.contains("2026-03-03"))
     };
-    assert!(coming_report(coming), "{coming}");
+    assert!(coming_report(&coming), "{coming}");
 
     // February's report sent, neither list shows it as a duty to come.
     let detachment = spotcheck_store::agency::by_code(&db.db, "650100")
@@ -482,22 +487,9 @@ async fn the_home_page_lists_the_coming_deadlines_from_the_rules() {
     )
     .await
     .unwrap();
-    let home = c
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let coming = home
-        .split("id=\"deadlines\"")
-        .nth(1)
-        .unwrap()
-        .split("</table>")
-        .next()
-        .unwrap();
-    assert!(!coming_report(coming), "{coming}");
+    let home = home_page().await;
+    let coming = deadlines(&home);
+    assert!(!coming_report(&coming), "{coming}");
     assert!(!home.contains("data-period=\"2026-02\""), "{home}");
 }
 
