@@ -345,9 +345,11 @@ impl FormProblem {
 /// What a form is checked against besides itself when it is submitted: the task it answers.
 #[derive(Debug, Clone)]
 pub struct TaskFacts<'a> {
-    /// The certificate numbers of the task's team as it stands (after any reassignment).
+    /// The certificate numbers of those who may sign as the task's team: the team as it stood
+    /// at the visit (after any reassignment before it).
     pub team: &'a [String],
-    /// The certificate numbers of the officers with a standing conflict declared with the firm.
+    /// The certificate numbers of the officers with a conflict declared with the firm before
+    /// the visit, still standing.
     pub withdrawn: &'a [String],
     /// The registered credit code of the task's firm.
     pub credit_code: &'a str,

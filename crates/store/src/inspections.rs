@@ -220,17 +220,48 @@ async fn task_facts(tx: &mut Tx, task_id: i64) -> Result<TaskRecord> {
 }
 
 /// The officers with a standing conflict declared with the firm (see
-/// [`crate::conflicts::declared_against`]), read under the task's lock.
-async fn withdrawn_from(tx: &mut Tx, firm_id: i64) -> Result<Vec<String>> {
+/// [`crate::conflicts::declared_against`]) before the day of the visit (all standing ones when
+/// it is not known), read under the task's lock.
+async fn withdrawn_from(
+    tx: &mut Tx,
+    firm_id: i64,
+    visit: Option<NaiveDate>,
+) -> Result<Vec<String>> {
+    let day = visit.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date"));
+    let before: DateTime<Utc> = day.and_time(chrono::NaiveTime::MIN).and_utc();
     Ok(on_tx!(tx, |c| {
         sqlx::query_scalar(
         "SELECT o.certificate_no FROM conflict_declaration c JOIN officer o ON o.id = c.officer_id \
-         WHERE c.firm_id = $1 AND c.withdrawn_at IS NULL"
+         WHERE c.firm_id = $1 AND c.withdrawn_at IS NULL AND c.declared_at < $2"
     )
     .bind(firm_id)
+    .bind(before)
     .fetch_all(&mut *c)
     .await?
     }))
+}
+
+/// Who may sign the form as a member of the team: the team as it stands, and those replaced
+/// out of it on the visit's day or later (they were there; a form submitted late or corrected
+/// names them). The visit's local time and the replacement's time are not comparable within a
+/// day, so a replacement on the day leaves both in.
+async fn team_on(
+    tx: &mut Tx,
+    task_id: i64,
+    mut team: Vec<String>,
+    visit: Option<NaiveDate>,
+) -> Result<Vec<String>> {
+    let Some(visit) = visit else { return Ok(team) };
+    let since = visit.and_time(chrono::NaiveTime::MIN).and_utc();
+    let replaced: Vec<String> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT officer_out FROM task_reassignment WHERE task_id = $1 AND reassigned_at >= $2"
+    )
+    .bind(task_id)
+    .bind(since)
+    .fetch_all(&mut *c)
+    .await?);
+    team.extend(replaced);
+    Ok(team)
 }
 
 /// Locks the task's row (a no-op update: a row lock on PostgreSQL; SQLite's write transaction
@@ -411,7 +442,12 @@ pub async fn submit(
         return Ok(Err(InspRefusal::TaskCancelled));
     }
     let facts = task_facts(&mut tx, task_id).await?;
+    // The team and the declarations as they stood at the visit: a replacement or a conflict
+    // declared after its day (before a late submission, or a correction) does not change who
+    // was there.
+    let visit = form.arrived_at.map(|t| t.date());
     let team: Vec<String> = serde_json::from_str(&facts.officers).map_err(invalid)?;
+    let team = team_on(&mut tx, task_id, team, visit).await?;
     let period_start = crate::draws::PlanKind::parse(&facts.kind)
         .and_then(|k| crate::draws::period_days(k, &facts.period))
         .map(|(first, _)| first);
@@ -420,7 +456,7 @@ pub async fn submit(
         (Some(a), Some(b)) => a.min(b),
         (a, b) => a.or(b).unwrap_or(NaiveDate::MIN),
     };
-    let withdrawn = withdrawn_from(&mut tx, task.firm_id).await?;
+    let withdrawn = withdrawn_from(&mut tx, task.firm_id, visit).await?;
     let task_facts = TaskFacts {
         team: &team,
         withdrawn: &withdrawn,

@@ -383,19 +383,33 @@ async fn a_form_is_refused_unless_it_answers_its_task() {
             ]
         );
 
-        // A member of the team declares a conflict with the firm after the draw: their form
-        // is refused until the task changes hands.
-        spotcheck_store::conflicts::declare(
-            db,
-            "tianshan",
-            TIANSHAN,
-            &team[0],
-            &task.credit_code,
-            "配偶在该单位任职",
+        // A member of the team declares a conflict with the firm after the draw, before the
+        // visit (5 April; the visit is on the 15th): their form is refused until the task
+        // changes hands.
+        let declare = |officer: String| async move {
+            spotcheck_store::conflicts::declare(
+                db,
+                "tianshan",
+                TIANSHAN,
+                &officer,
+                &task.credit_code,
+                "配偶在该单位任职",
+            )
+            .await
+            .unwrap()
+            .unwrap()
+        };
+        let declared = declare(team[0].clone()).await;
+        let on: chrono::DateTime<chrono::Utc> = "2026-04-05T02:00:00Z".parse().unwrap();
+        on_db!(db, |p| sqlx::query(
+            "UPDATE conflict_declaration SET declared_at = $1 WHERE id = $2"
         )
+        .bind(on)
+        .bind(declared.id)
+        .execute(p)
         .await
         .unwrap()
-        .unwrap();
+        .rows_affected());
         assert_eq!(
             refusal(completed(db, task.id).await).await,
             [("officers.0".into(), ProblemReason::OfficerWithdrawn)]
@@ -418,17 +432,29 @@ async fn a_form_is_refused_unless_it_answers_its_task() {
             .await
             .unwrap()
             .unwrap();
-        inspections::submit(
-            db,
-            "wang",
-            task.id,
-            &completed(db, task.id).await,
-            "k2",
-            TEAM,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let replaced = completed(db, task.id).await;
+        let submitted = inspections::submit(db, "wang", task.id, &replaced, "k2", TEAM)
+            .await
+            .unwrap()
+            .unwrap();
+        inspections::review(db, "chief", submitted.id, true, "")
+            .await
+            .unwrap()
+            .unwrap();
+
+        // After the visit a member of the new team declares a conflict too: the correction of
+        // the accepted form, a record of the same visit, still goes in.
+        declare(replaced.officers[0].certificate_no.clone()).await;
+        inspections::correct(db, "wang", task.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut corrected = replaced.clone();
+        corrected.summary = "补记：现场另有监测人员".into();
+        inspections::submit(db, "wang", task.id, &corrected, "k3", TEAM)
+            .await
+            .unwrap()
+            .unwrap();
     }
 }
 
