@@ -109,7 +109,7 @@ pub enum ReassignRefusal {
     NotOnTeam,
     #[error("a reassignment needs a written reason")]
     NoReason,
-    #[error("no other eligible officer: on duty, certificate valid, not on the team, no conflict, not replaced out of this task before")]
+    #[error("no other eligible officer: on duty, certificate valid, not on the team, no conflict")]
     NoCandidate,
 }
 
@@ -199,8 +199,8 @@ pub async fn reassignments(db: &Db, task_id: i64) -> Result<Vec<Reassignment>> {
 /// Hands `officer_out`'s place on a task to another officer (a sick officer), drawn at random
 /// among the eligible ones of the task's agency: on duty with a valid certificate on `today`,
 /// not on the team, without a declared conflict with the firm, not on the firm's previous
-/// team (R-DRAW-2R) and not replaced out of this task before (whoever was taken off it, sick or
-/// withdrawn, is not drawn back onto it). The reason, the candidates and the random number are recorded and audited.
+/// team (R-DRAW-2R) and, unless nobody else is left, not replaced out of this task before
+/// (whoever was taken off it, sick or withdrawn, is not drawn back onto it). The reason, the candidates and the random number are recorded and audited.
 pub async fn reassign(
     db: &Db,
     actor: &str,
@@ -258,10 +258,18 @@ pub async fn reassign(
             .fetch_all(p)
             .await?
     });
-    let candidates: Vec<String> = eligible
+    let eligible: Vec<String> = eligible
         .into_iter()
-        .filter(|o| !team.contains(o) && !previous.contains(o) && !replaced.contains(o))
+        .filter(|o| !team.contains(o) && !previous.contains(o))
         .collect();
+    // Those replaced out of the task before only when nobody else is left: a task must not be
+    // stuck with an officer who has to withdraw.
+    let fresh: Vec<String> = eligible
+        .iter()
+        .filter(|o| !replaced.contains(o))
+        .cloned()
+        .collect();
+    let candidates = if fresh.is_empty() { eligible } else { fresh };
     if candidates.is_empty() {
         return Ok(Err(ReassignRefusal::NoCandidate));
     }

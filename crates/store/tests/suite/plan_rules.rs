@@ -487,6 +487,35 @@ async fn a_task_changes_hands_only_with_a_reason_and_to_an_officer_drawn_at_rand
             input.officers.len() - first.officers.len() - 2
         );
         assert_eq!(tasks::reassignments(&t.db, task_id).await.unwrap().len(), 2);
+
+        // Everyone else withdraws from the firm: rather than leave the task stuck, those replaced
+        // before are drawn from again.
+        let row = tasks::get(&t.db, &midong.path, task_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let team: Vec<String> = serde_json::from_str(&row.officers).unwrap();
+        for o in input.officers.iter().map(|o| &o.id) {
+            let replaced_before = *o == sick || *o == done.officer_in;
+            if !team.contains(o) && !replaced_before && *o != conflicted {
+                conflicts::declare(&t.db, "midong", &midong.path, o, &first.unit, "亲属")
+                    .await
+                    .unwrap()
+                    .unwrap();
+            }
+        }
+        let last = reassign(
+            again.officer_in.clone(),
+            "执法人员回避",
+            midong.path.clone(),
+        )
+        .await
+        .unwrap();
+        let mut candidates: Vec<String> = serde_json::from_str(&last.candidates).unwrap();
+        candidates.sort();
+        let mut expected = vec![sick.clone(), done.officer_in.clone()];
+        expected.sort();
+        assert_eq!(candidates, expected);
         let events = audit::recent(&t.db, None, 5).await.unwrap();
         assert!(events.iter().any(|e| e.action == "task.reassign"));
     }
