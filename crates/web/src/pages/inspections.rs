@@ -515,7 +515,7 @@ fn refusal_messages(lang: Lang, refusal: &InspRefusal) -> Vec<String> {
                     }
                     _ => t.get(p.reason.key()).to_string(),
                 };
-                format!("{field}: {reason}")
+                t.fmt("punct.labelled", &[("label", &field), ("text", &reason)])
             })
             .collect(),
         InspRefusal::TooLarge { limit, size } => {
@@ -545,12 +545,19 @@ fn field_label(t: &Tr, field: &str) -> String {
     if let Some(item) = field.strip_prefix("items.") {
         return t.get(&format!("insp.item.{item}")).to_string();
     }
-    let key = format!("insp.field.{}", field.split('.').next().unwrap_or(field));
+    let mut parts = field.split('.');
+    let key = format!("insp.field.{}", parts.next().unwrap_or(field));
     let text = t.get(&key);
     if text == key {
-        field.to_string()
-    } else {
-        text.to_string()
+        return field.to_string();
+    }
+    // A row of a list (`officers.1`, `findings.0.measures.1`): which one, counted from 1.
+    match parts.next().and_then(|n| n.parse::<usize>().ok()) {
+        Some(n) => t.fmt(
+            "insp.field_row",
+            &[("field", text), ("row", &(n + 1).to_string())],
+        ),
+        None => text.to_string(),
     }
 }
 

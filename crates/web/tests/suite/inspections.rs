@@ -123,6 +123,21 @@ async fn a_task_goes_from_dispatch_to_an_accepted_form_in_the_browser_s_shoes() 
 
         // Complete and submit; a second press of the same form records nothing more.
         let fields = complete_form(&app, task_id, false).await;
+        // An officer who is not on the team is named by the row of the form.
+        let stranger: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| match k.as_str() {
+                "officer_cert_1" => (k.clone(), "65019999".to_string()),
+                _ => (k.clone(), v.clone()),
+            })
+            .collect();
+        let refused = post_form(&app, &officer, task_id, "submit", "k-stranger", &stranger).await;
+        assert_eq!(refused.status(), 422);
+        let text = refused.text().await.unwrap();
+        assert!(
+            text.contains("执法人员（第 2 行）：该执法人员不在本任务的检查组中"),
+            "{text}"
+        );
         let first = post_form(&app, &officer, task_id, "submit", "same-key", &fields).await;
         assert_eq!(first.status(), 303);
         let again = post_form(&app, &officer, task_id, "submit", "same-key", &fields).await;
