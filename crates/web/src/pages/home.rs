@@ -113,12 +113,13 @@ async fn plans_due(
     Ok(out)
 }
 
-/// The rules' deadlines of the coming days, but those the caller's agency has done (`done`:
-/// the duty's kind and period).
+/// The rules' deadlines of the coming days; for an agency with a calendar of its own (`open`:
+/// the kind and period of its duties not done), only those: not what it has done, nor a
+/// disclosure of a quarter it drew nothing in.
 fn coming_deadlines(
     state: &AppState,
     today: NaiveDate,
-    done: &[(DutyKind, String)],
+    open: Option<&[(DutyKind, String)]>,
 ) -> Vec<DeadlineRow> {
     let until = today
         .checked_add_days(Days::new(HORIZON_DAYS))
@@ -126,9 +127,10 @@ fn coming_deadlines(
     calendar::duties_between(&state.config.rules, today, until)
         .into_iter()
         .filter(|(duty, _)| {
-            !done
-                .iter()
-                .any(|(kind, period)| *kind == duty.kind() && *period == duty.period_label())
+            open.is_none_or(|open| {
+                open.iter()
+                    .any(|(kind, period)| *kind == duty.kind() && *period == duty.period_label())
+            })
         })
         .map(|(duty, due)| DeadlineRow {
             duty_key: format!("duty.{}", duty.kind().as_str()),
@@ -152,18 +154,22 @@ pub async fn show(
     } else {
         Vec::new()
     };
-    let calendar = if user.agency.kind().is_some_and(|k| k.is_jurisdiction()) {
-        super::reports::calendar_of(&state, &user.agency, today).await?
+    let jurisdiction = user.agency.kind().is_some_and(|k| k.is_jurisdiction());
+    let duties: Vec<_> = if jurisdiction {
+        super::reports::calendar_of(&state, &user.agency, today)
+            .await?
+            .into_iter()
+            .filter(|d| !matches!(d.row.status, DutyStatus::Done | DutyStatus::DoneLate))
+            .collect()
     } else {
         Vec::new()
     };
-    let (done, duties): (Vec<_>, Vec<_>) = calendar
-        .into_iter()
-        .partition(|d| matches!(d.row.status, DutyStatus::Done | DutyStatus::DoneLate));
-    let done: Vec<(DutyKind, String)> = done
-        .into_iter()
-        .map(|d| (d.row.kind, d.row.period))
-        .collect();
+    let open: Option<Vec<(DutyKind, String)>> = jurisdiction.then(|| {
+        duties
+            .iter()
+            .map(|d| (d.row.kind, d.row.period.clone()))
+            .collect()
+    });
     let reminders = spotcheck_store::jobs::reminders_of(&state.db, user.agency.id, 5)
         .await?
         .into_iter()
@@ -180,6 +186,6 @@ pub async fn show(
         ctx: PageCtx::new(lang, Some(&user), "/"),
         agency_code: user.agency.code.clone(),
         counts,
-        deadlines: coming_deadlines(&state, today, &done),
+        deadlines: coming_deadlines(&state, today, open.as_deref()),
     })
 }
