@@ -142,11 +142,23 @@ pub async fn submit(
                 None,
                 state.config.secure_cookies,
             );
-            return Ok((
+            // The pre-login token has served: the next login page starts a fresh one.
+            let spent = auth::set_cookie(
+                auth::PRE_CSRF_COOKIE,
+                "",
+                Some(0),
+                state.config.secure_cookies,
+            );
+            let mut response = (
                 StatusCode::SEE_OTHER,
                 [(LOCATION, next), (SET_COOKIE, cookie)],
             )
-                .into_response());
+                .into_response();
+            // Appended: a second cookie given in the array would replace the first.
+            if let Ok(v) = spent.parse() {
+                response.headers_mut().append(SET_COOKIE, v);
+            }
+            return Ok(response);
         }
         LoginOutcome::BadCredentials => t.get("login.bad_credentials").to_string(),
         LoginOutcome::Disabled => t.get("login.disabled").to_string(),

@@ -47,6 +47,13 @@ async fn the_login_page_open_in_two_tabs_logs_in_from_either() {
         .send()
         .await
         .unwrap();
+    let spent = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("sc_csrf=;") && v.contains("Max-Age=0"));
+    assert!(spent, "the pre-login token is dropped once it has served");
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     // A token the browser does not hold is still refused.
     let other = TestApp::client();
