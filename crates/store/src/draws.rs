@@ -267,8 +267,12 @@ pub fn check_period_open(
     today: NaiveDate,
 ) -> std::result::Result<(), Refusal> {
     match period_days(kind, period) {
-        Some((_, last_day)) if today > last_day => Err(Refusal::PeriodOver {
-            period: period.to_string(),
+        Some((first_day, last_day)) if today > last_day => Err(Refusal::PeriodOver {
+            // As the period is written (`2025q4 ` → 2025Q4).
+            period: match kind {
+                PlanKind::General => first_day.year().to_string(),
+                PlanKind::Key | PlanKind::Special => Quarter::containing(first_day).to_string(),
+            },
             last_day,
         }),
         _ => Ok(()),
