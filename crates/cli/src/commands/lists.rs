@@ -49,8 +49,14 @@ pub async fn import(
     };
     // The file is read and every row checked before the first is written: a spinner that turns
     // meanwhile, then the rows as they are written.
-    let progress = super::archive::spinner("{spinner} {msg} {pos} rows {per_sec}");
-    progress.set_message(if dry_run { "checking" } else { "importing" });
+    let (template, message) = match (lang, dry_run) {
+        (Lang::Zh, true) => ("{spinner} {msg} {pos} 行 {per_sec}", "检查"),
+        (Lang::Zh, false) => ("{spinner} {msg} {pos} 行 {per_sec}", "导入"),
+        (Lang::En, true) => ("{spinner} {msg} {pos} rows {per_sec}", "checking"),
+        (Lang::En, false) => ("{spinner} {msg} {pos} rows {per_sec}", "importing"),
+    };
+    let progress = super::archive::spinner(template);
+    progress.set_message(message);
     let outcome = import::run(db, "cli", &input, !dry_run, &|n| progress.inc(n)).await?;
     progress.finish_and_clear();
     match outcome {
