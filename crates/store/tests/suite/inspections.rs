@@ -433,14 +433,7 @@ async fn a_form_is_refused_unless_it_answers_its_task() {
             .unwrap()
             .unwrap();
         let replaced = completed(db, task.id).await;
-        let submitted = inspections::submit(db, "wang", task.id, &replaced, "k2", TEAM)
-            .await
-            .unwrap()
-            .unwrap();
-        inspections::review(db, "chief", submitted.id, true, "")
-            .await
-            .unwrap()
-            .unwrap();
+        submitted_and_accepted(db, task.id, &replaced, "k2").await;
 
         // After the visit a member of the new team declares a conflict too: the correction of
         // the accepted form, a record of the same visit, still goes in.
