@@ -254,16 +254,15 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
             errors_out,
             lang,
         } => {
-            lists::import(
-                &db,
+            let request = lists::ImportRequest {
                 kind,
                 file,
-                agency,
-                *dry_run,
-                errors_out.as_deref(),
+                agency_code: agency,
+                dry_run: *dry_run,
+                errors_out: errors_out.as_deref(),
                 lang,
-            )
-            .await
+            };
+            lists::import(&db, &cli.settings.rules, &request).await
         }
         Command::Export {
             kind,
@@ -282,9 +281,9 @@ async fn run_async(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await
         }
-        Command::Plan { command } => plans::plan(&db, command).await,
-        Command::Draw { command } => plans::draw_step(&db, command).await,
-        Command::Task { command } => tasks::task(&db, command).await,
+        Command::Plan { command } => plans::plan(&db, &cli.settings.rules, command).await,
+        Command::Draw { command } => plans::draw_step(&db, &cli.settings.rules, command).await,
+        Command::Task { command } => tasks::task(&db, &cli.settings.rules, command).await,
         Command::Conflict { command } => tasks::conflict(&db, command).await,
         Command::Archive { command } => archive::archive(&db, command).await,
         Command::Backup { .. } | Command::Restore { .. } => {

@@ -4,6 +4,7 @@
 
 use std::ops::RangeInclusive;
 
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::period::DrawCadence;
@@ -56,7 +57,14 @@ pub struct RulesConfig {
     /// Days after a quarter ends by which the quarter's checks are published (公示). R-REP-3;
     /// Urumqi 20.
     pub disclosure_due_days: u32,
+    /// The agencies' offset from UTC, as `+08:00`: the days of every deadline, of a period's
+    /// end and of "today" are days of this clock, not of the server's. China Standard Time
+    /// (`+08:00`) in Urumqi, as everywhere in China.
+    pub time_zone: String,
 }
+
+/// China Standard Time, the default [`RulesConfig::time_zone`].
+const CHINA_STANDARD_TIME: i32 = 8 * 3600;
 
 impl Default for RulesConfig {
     /// The Urumqi 2020 plan (RULES.md).
@@ -78,6 +86,7 @@ impl Default for RulesConfig {
             monthly_report_due_days: 3,
             quarter_forms_due_days: 3,
             disclosure_due_days: 20,
+            time_zone: "+08:00".to_string(),
         }
     }
 }
@@ -98,6 +107,7 @@ pub enum RulesField {
     MonthlyReportDueDays,
     QuarterFormsDueDays,
     DisclosureDueDays,
+    TimeZone,
 }
 
 impl RulesField {
@@ -118,6 +128,7 @@ impl RulesField {
             RulesField::MonthlyReportDueDays => "monthly_report_due_days",
             RulesField::QuarterFormsDueDays => "quarter_forms_due_days",
             RulesField::DisclosureDueDays => "disclosure_due_days",
+            RulesField::TimeZone => "time_zone",
         }
     }
 }
@@ -156,6 +167,8 @@ pub enum RulesConfigError {
         days: u32,
         max: u32,
     },
+    #[error("time_zone: {value:?} is not an offset from UTC such as \"+08:00\"")]
+    BadTimeZone { value: String },
 }
 
 impl RulesConfigError {
@@ -168,6 +181,7 @@ impl RulesConfigError {
             RulesConfigError::DueDayOutOfRange { .. } => "due_day_out_of_range",
             RulesConfigError::InvalidDueDate { .. } => "invalid_due_date",
             RulesConfigError::DueDaysTooLong { .. } => "due_days_too_long",
+            RulesConfigError::BadTimeZone { .. } => "bad_time_zone",
         }
     }
 }
@@ -255,7 +269,30 @@ impl RulesConfig {
                 });
             }
         }
+        if self.time_zone.parse::<FixedOffset>().is_err() {
+            problems.push(RulesConfigError::BadTimeZone {
+                value: self.time_zone.clone(),
+            });
+        }
         problems
+    }
+
+    /// The offset of [`Self::time_zone`] (China Standard Time if it does not parse, which
+    /// [`Self::validate`] refuses).
+    pub fn offset(&self) -> FixedOffset {
+        self.time_zone
+            .parse()
+            .unwrap_or_else(|_| FixedOffset::east_opt(CHINA_STANDARD_TIME).expect("a valid offset"))
+    }
+
+    /// The agencies' day at the instant `at`.
+    pub fn day_of(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.offset()).date_naive()
+    }
+
+    /// The agencies' day now.
+    pub fn today(&self) -> NaiveDate {
+        self.day_of(Utc::now())
     }
 
     /// Whether drawing `rate_percent` of the key units in a period meets R-DRAW-KEY-2.

@@ -264,3 +264,30 @@ fn the_four_measures_have_names_in_the_law() {
         assert_eq!(EnforcementMeasure::parse(m.as_str()), Some(m));
     }
 }
+
+#[test]
+fn days_are_the_agencies_days_in_china_standard_time_by_default() {
+    let c = urumqi();
+    assert_eq!(c.time_zone, "+08:00");
+    // 1 April 2026, 07:30 in Urumqi (Beijing time), still 31 March in UTC: the first quarter is
+    // over for the agencies.
+    let morning: chrono::DateTime<chrono::Utc> = "2026-03-31T23:30:00Z".parse().unwrap();
+    assert_eq!(c.day_of(morning).to_string(), "2026-04-01");
+    let utc = RulesConfig {
+        time_zone: "+00:00".into(),
+        ..urumqi()
+    };
+    assert_eq!(utc.validate(), Ok(()));
+    assert_eq!(utc.day_of(morning).to_string(), "2026-03-31");
+    let bad = RulesConfig {
+        time_zone: "Asia/Urumqi".into(),
+        ..urumqi()
+    };
+    assert_eq!(
+        bad.validate(),
+        Err(RulesConfigError::BadTimeZone {
+            value: "Asia/Urumqi".into()
+        })
+    );
+    assert_eq!(bad.validate().unwrap_err().key(), "bad_time_zone");
+}

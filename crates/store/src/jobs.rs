@@ -186,6 +186,6 @@ pub async fn reminder_round(
         return Ok(None);
     }
     Ok(Some(
-        write_reminders(db, holder, rules, now.date_naive()).await?,
+        write_reminders(db, holder, rules, rules.day_of(now)).await?,
     ))
 }

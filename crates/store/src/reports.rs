@@ -268,19 +268,30 @@ pub struct DutyRow {
     pub status: DutyStatus,
 }
 
-/// The first day (UTC) a timestamp query found, if any.
-async fn first_day(db: &Db, sql: &str, agency_id: i64, period: &str) -> Result<Option<NaiveDate>> {
+/// The first day (in the rules' time zone) a timestamp query found, if any.
+async fn first_day(
+    db: &Db,
+    rules: &RulesConfig,
+    sql: &str,
+    agency_id: i64,
+    period: &str,
+) -> Result<Option<NaiveDate>> {
     let at: Option<DateTime<Utc>> = on_db!(db, |p| sqlx::query_scalar(sql)
         .bind(agency_id)
         .bind(period)
         .fetch_one(p)
         .await?);
-    Ok(at.map(|t| t.date_naive()))
+    Ok(at.map(|t| rules.day_of(t)))
 }
 
 /// When `agency` did `duty`, if it has: the draw executed, the lists filed, the report sent, the
 /// quarter published.
-pub async fn done_on(db: &Db, agency: &Agency, duty: &Duty) -> Result<Option<NaiveDate>> {
+pub async fn done_on(
+    db: &Db,
+    rules: &RulesConfig,
+    agency: &Agency,
+    duty: &Duty,
+) -> Result<Option<NaiveDate>> {
     let period = duty.period_label();
     let draw = |kind: &'static str| {
         format!(
@@ -289,9 +300,9 @@ pub async fn done_on(db: &Db, agency: &Agency, duty: &Duty) -> Result<Option<Nai
         )
     };
     match duty.kind() {
-        DutyKind::KeyDraw => first_day(db, &draw("key"), agency.id, &period).await,
-        DutyKind::SpecialDraw => first_day(db, &draw("special"), agency.id, &period).await,
-        DutyKind::GeneralDraw => first_day(db, &draw("general"), agency.id, &period).await,
+        DutyKind::KeyDraw => first_day(db, rules, &draw("key"), agency.id, &period).await,
+        DutyKind::SpecialDraw => first_day(db, rules, &draw("special"), agency.id, &period).await,
+        DutyKind::GeneralDraw => first_day(db, rules, &draw("general"), agency.id, &period).await,
         DutyKind::QuarterLists => {
             // Done when every quarterly list the agency keeps was filed for the quarter.
             let kinds: Vec<&str> = [ListKind::Penalties, ListKind::Complaints, ListKind::Problems]
@@ -303,7 +314,7 @@ pub async fn done_on(db: &Db, agency: &Agency, duty: &Duty) -> Result<Option<Nai
                 let sql = format!(
                     "SELECT MIN(filed_at) FROM list_filing WHERE agency_id = $1 AND period = $2 AND list_kind = '{kind}'"
                 );
-                match first_day(db, &sql, agency.id, &period).await? {
+                match first_day(db, rules, &sql, agency.id, &period).await? {
                     Some(d) => last = Some(last.map_or(d, |l| l.max(d))),
                     None => return Ok(None),
                 }
@@ -313,6 +324,7 @@ pub async fn done_on(db: &Db, agency: &Agency, duty: &Duty) -> Result<Option<Nai
         DutyKind::MonthlyReport => {
             first_day(
                 db,
+                rules,
                 "SELECT MIN(submitted_at) FROM report_submission WHERE agency_id = $1 AND period = $2 AND kind = 'monthly'",
                 agency.id,
                 &period,
@@ -322,6 +334,7 @@ pub async fn done_on(db: &Db, agency: &Agency, duty: &Duty) -> Result<Option<Nai
         DutyKind::QuarterForms => {
             first_day(
                 db,
+                rules,
                 "SELECT MIN(submitted_at) FROM report_submission WHERE agency_id = $1 AND period = $2 AND kind = 'quarter_pack'",
                 agency.id,
                 &period,
@@ -331,6 +344,7 @@ pub async fn done_on(db: &Db, agency: &Agency, duty: &Duty) -> Result<Option<Nai
         DutyKind::Disclosure => {
             first_day(
                 db,
+                rules,
                 "SELECT MIN(published_at) FROM disclosure WHERE agency_id = $1 AND quarter = $2",
                 agency.id,
                 &period,
@@ -362,7 +376,7 @@ pub async fn calendar(
                 continue;
             }
         }
-        let done = done_on(db, agency, &duty).await?;
+        let done = done_on(db, rules, agency, &duty).await?;
         rows.push(DutyRow {
             kind: duty.kind(),
             period: duty.period_label(),

@@ -1,6 +1,6 @@
 //! Settings of the web layer.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::account::LockoutPolicy;
 use spotcheck_store::session::SessionPolicy;
@@ -19,6 +19,13 @@ pub struct WebConfig {
     pub clock: Clock,
     /// Background jobs (deadline reminders) and how often they run; `None` runs none.
     pub jobs: Option<crate::jobs::JobSchedule>,
+}
+
+impl WebConfig {
+    /// The agencies' day now (in the rules' time zone, not the server's).
+    pub fn today(&self) -> NaiveDate {
+        self.rules.day_of((self.clock)())
+    }
 }
 
 impl Default for WebConfig {

@@ -31,7 +31,7 @@ pub async fn save(
     cells: &[String],
     editing: Option<&str>,
 ) -> Result<Result<Outcome, Refusal>, AppError> {
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let ctx = import::context_for(&state.db, &user.agency, today).await?;
     let record = match core_lists::parse_row(kind, &HeaderMap::template(kind), 1, cells, &ctx) {
         Ok(r) => r,

@@ -636,7 +636,7 @@ async fn run_backend(
     let city = agency::by_code(&db, "650100")
         .await?
         .context("the city detachment")?;
-    let today = chrono::Local::now().date_naive();
+    let today = RulesConfig::default().today();
 
     // The import, as an agency uploads a file: read, every row validated, one transaction.
     let bytes = std::fs::read(firms_csv)?;

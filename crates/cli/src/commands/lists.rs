@@ -16,15 +16,29 @@ fn kind_of(kind: &str) -> anyhow::Result<ListKind> {
     })
 }
 
+/// What `spotcheck import` is asked to do.
+pub struct ImportRequest<'a> {
+    pub kind: &'a str,
+    pub file: &'a Path,
+    pub agency_code: &'a str,
+    pub dry_run: bool,
+    pub errors_out: Option<&'a Path>,
+    pub lang: &'a str,
+}
+
 pub async fn import(
     db: &Db,
-    kind: &str,
-    file: &Path,
-    agency_code: &str,
-    dry_run: bool,
-    errors_out: Option<&Path>,
-    lang: &str,
+    rules: &spotcheck_core::rules::RulesConfig,
+    request: &ImportRequest<'_>,
 ) -> anyhow::Result<ExitCode> {
+    let &ImportRequest {
+        kind,
+        file,
+        agency_code,
+        dry_run,
+        errors_out,
+        lang,
+    } = request;
     let kind = kind_of(kind)?;
     let lang = if lang.starts_with("en") {
         Lang::En
@@ -44,7 +58,7 @@ pub async fn import(
         agency: &agency,
         file_name,
         bytes: &bytes,
-        today: chrono::Local::now().date_naive(),
+        today: rules.today(),
         limits: Limits::default(),
     };
     // The file is read and every row checked before the first is written: a spinner that turns

@@ -10,7 +10,7 @@ use spotcheck_store::{agency, Db};
 
 use crate::{DrawCommand, PlanCommand};
 
-pub async fn plan(db: &Db, command: &PlanCommand) -> anyhow::Result<ExitCode> {
+pub async fn plan(db: &Db, rules: &RulesConfig, command: &PlanCommand) -> anyhow::Result<ExitCode> {
     match command {
         PlanCommand::Create {
             agency: code,
@@ -30,10 +30,9 @@ pub async fn plan(db: &Db, command: &PlanCommand) -> anyhow::Result<ExitCode> {
                 objects_per_officer: *per_officer,
                 team_size: *team_size,
             };
-            let rules = RulesConfig::default();
-            let today = chrono::Local::now().date_naive();
+            let today = rules.today();
             draws::check_period_open(kind, period, today).map_err(|r| anyhow::anyhow!("{r}"))?;
-            match draws::create_plan(db, "cli", &agency, kind, period, &rules, &params).await? {
+            match draws::create_plan(db, "cli", &agency, kind, period, rules, &params).await? {
                 Ok(p) => println!(
                     "plan {}: {} {} {} due {} rule {}",
                     p.id, agency.code, p.kind, p.period, p.due_on, p.rule
@@ -63,9 +62,8 @@ pub async fn plan(db: &Db, command: &PlanCommand) -> anyhow::Result<ExitCode> {
                 .await?
                 .with_context(|| format!("no agency {code:?}"))?;
             let year = Year::new(*year).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let today = chrono::Local::now().date_naive();
-            let table =
-                draws::compliance(db, &agency, year, &RulesConfig::default(), today).await?;
+            let today = rules.today();
+            let table = draws::compliance(db, &agency, year, rules, today).await?;
             println!("kind\tperiod\tdue\tunits\tofficers\tdrawn\trequired\tmaximum\tstanding");
             for r in &table.rows {
                 println!(
@@ -102,14 +100,18 @@ async fn load_plan(db: &Db, id: i64) -> anyhow::Result<Plan> {
         .with_context(|| format!("no plan {id}: `spotcheck plan list` shows them"))
 }
 
-pub async fn draw_step(db: &Db, command: &DrawCommand) -> anyhow::Result<ExitCode> {
+pub async fn draw_step(
+    db: &Db,
+    rules: &RulesConfig,
+    command: &DrawCommand,
+) -> anyhow::Result<ExitCode> {
     match command {
         DrawCommand::Freeze { plan } => {
             let plan = load_plan(db, *plan).await?;
             let agency = agency::by_id(db, plan.agency_id)
                 .await?
                 .context("the plan's agency")?;
-            let today = chrono::Local::now().date_naive();
+            let today = rules.today();
             let d = draws::freeze(db, "cli", &plan, &agency, today)
                 .await?
                 .map_err(|r| anyhow::anyhow!("{r}"))?;
@@ -159,7 +161,7 @@ pub async fn draw_step(db: &Db, command: &DrawCommand) -> anyhow::Result<ExitCod
             let agency = agency::by_id(db, plan.agency_id)
                 .await?
                 .context("the plan's agency")?;
-            let today = chrono::Local::now().date_naive();
+            let today = rules.today();
             // The operator of the server answers for the approver named here.
             let d = draws::redraw(
                 db,

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::{account, agency, conflicts, tasks, Db};
 
 use crate::{ConflictCommand, TaskCommand};
@@ -23,7 +24,7 @@ async fn scope_of(db: &Db, username: &str) -> anyhow::Result<String> {
     })
 }
 
-pub async fn task(db: &Db, command: &TaskCommand) -> anyhow::Result<ExitCode> {
+pub async fn task(db: &Db, rules: &RulesConfig, command: &TaskCommand) -> anyhow::Result<ExitCode> {
     match command {
         TaskCommand::List { officer } => {
             for t in tasks::for_officer(db, officer).await? {
@@ -40,7 +41,7 @@ pub async fn task(db: &Db, command: &TaskCommand) -> anyhow::Result<ExitCode> {
             by,
         } => {
             let scope = scope_of(db, by).await?;
-            let today = chrono::Local::now().date_naive();
+            let today = rules.today();
             match tasks::reassign(db, by, &scope, *task, officer, reason, today).await? {
                 Ok(r) => println!(
                     "task {}: {} replaced by {} (drawn: {}; candidates {})",

@@ -24,7 +24,9 @@ pub const TIANSHAN: &str = "650102";
 /// The quarter the command line is in today: a plan is made and drawn only for a period not yet
 /// over, and the command line's draws run on the day they are run.
 pub fn this_quarter() -> spotcheck_core::period::Quarter {
-    spotcheck_core::period::Quarter::containing(chrono::Local::now().date_naive())
+    spotcheck_core::period::Quarter::containing(
+        spotcheck_core::rules::RulesConfig::default().today(),
+    )
 }
 
 /// Runs `spotcheck ARGS` against the database at `url`.

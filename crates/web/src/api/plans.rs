@@ -197,7 +197,7 @@ pub async fn reassign(
     Json(b): Json<ReassignBody>,
 ) -> Result<Response, AppError> {
     user.require(Permission::RunDraws)?;
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     match tasks::reassign(
         &state.db,
         &user.account.username,

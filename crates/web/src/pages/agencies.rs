@@ -104,6 +104,6 @@ pub async fn show(
         code: agency.code,
         counts,
         officers,
-        today: chrono::Utc::now().date_naive(),
+        today: state.config.today(),
     })
 }

@@ -59,7 +59,7 @@ pub async fn table_for(
     year: Option<i32>,
 ) -> Result<(spotcheck_store::agency::Agency, Compliance), AppError> {
     user.require(Permission::ViewRegistry)?;
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let visible = visible_agencies(state, user).await?;
     let chosen = match agency {
         Some(code) => visible.into_iter().find(|a| a.code == code),

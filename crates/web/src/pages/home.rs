@@ -148,7 +148,7 @@ pub async fn show(
     user: CurrentUser,
 ) -> Result<Response, AppError> {
     let counts = registry::counts_of(&state.db, user.agency.id).await?;
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let plans = if user.role.may(Permission::ViewRegistry) {
         plans_due(&state, &user, lang, today).await?
     } else {

@@ -585,7 +585,7 @@ fn web_import<'a>(
         agency: &user.agency,
         file_name,
         bytes,
-        today: (state.config.clock)().date_naive(),
+        today: state.config.today(),
         limits: Limits {
             max_bytes: MAX_UPLOAD_BYTES,
             ..Limits::default()

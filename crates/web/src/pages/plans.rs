@@ -66,7 +66,7 @@ async fn plans_page(
     lang: Lang,
     message: Option<String>,
 ) -> Result<Response, AppError> {
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let visible = visible_agencies(state, user).await?;
     let mut rows = Vec::new();
     for p in draws::plans(&state.db, user.scope_path()).await? {
@@ -148,7 +148,7 @@ pub(crate) async fn create_in_scope(
         return Err(AppError::Forbidden);
     }
     let kind = PlanKind::parse(kind).ok_or(AppError::BadRequest("plan.bad_kind"))?;
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     if let Err(over) = draws::check_period_open(kind, period.trim(), today) {
         return Ok(Err(over));
     }
@@ -477,7 +477,7 @@ pub(crate) async fn run_step(
     user.require(Permission::RunDraws)?;
     let (plan, owner) = plan_in_scope(state, user, id).await?;
     let actor = user.account.username.as_str();
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     Ok(match step {
         "freeze" => draws::freeze(&state.db, actor, &plan, &owner, today).await?,
         "seed" => draws::seed(&state.db, actor, &plan, &input.randomness, &input.witnesses).await?,

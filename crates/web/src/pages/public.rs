@@ -819,7 +819,7 @@ async fn disclosures_page(
     agency_code: Option<&str>,
     message: Option<String>,
 ) -> Result<Response, AppError> {
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let visible: Vec<Agency> = visible_agencies(state, user)
         .await?
         .into_iter()
@@ -849,7 +849,7 @@ async fn disclosures_page(
             let first = published.iter().rev().find(|p| p.quarter == quarter);
             let draws = disclosure::executed_draws(&state.db, agency, q).await?;
             let (state_key, state_class) = match (latest, first) {
-                (Some(_), Some(f)) if f.published_at.date_naive() > due => {
+                (Some(_), Some(f)) if state.config.rules.day_of(f.published_at) > due => {
                     ("disclosure.state_published_late", "warn")
                 }
                 (Some(_), _) => ("disclosure.state_published", "ok"),
@@ -936,7 +936,7 @@ async fn publish(
         show_officer_names: f.show_officer_names.is_some(),
         show_officer_certificates: f.show_officer_certificates.is_some(),
     };
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let outcome = disclosure::publish(
         &state.db,
         &user.account.username,

@@ -64,7 +64,7 @@ pub async fn filings(
     user: CurrentUser,
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewRegistry)?;
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let quarter = filing_quarter(today);
     let periods: Vec<(ListKind, String)> = ListKind::ALL
         .into_iter()
@@ -89,7 +89,11 @@ pub async fn filings(
                         f.agency_id == a.id && f.list_kind == kind.as_str() && &f.period == period
                     });
                     let due = filing::due_date(*kind, period, &state.config.rules);
-                    let status = filing::status(found.map(|f| f.filed_at.date_naive()), due, today);
+                    let status = filing::status(
+                        found.map(|f| state.config.rules.day_of(f.filed_at)),
+                        due,
+                        today,
+                    );
                     let (status_key, status_class) = match status {
                         FilingStatus::Filed => ("filing.filed", "ok"),
                         FilingStatus::FiledLate => ("filing.filed_late", "warn"),
@@ -142,7 +146,7 @@ pub async fn file(
     if !user.can_see(&agency) || !may_file(&user, &agency) {
         return Err(AppError::Forbidden);
     }
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     if f.period != filing::period_of(kind, filing_quarter(today)) {
         return Err(AppError::BadRequest("filing.wrong_period"));
     }

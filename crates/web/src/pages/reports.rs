@@ -126,7 +126,7 @@ pub async fn calendar(
     Query(q): Query<AgencyQuery>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewRegistry)?;
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let mut agencies = Vec::new();
     for a in jurisdictions(&state, &user).await? {
         if q.agency
@@ -220,7 +220,7 @@ fn month_of(state: &AppState, q: &AgencyQuery) -> Result<Month, AppError> {
         Some(p) => Month::parse(p).map_err(|_| AppError::BadRequest("monthly.bad_month")),
         None => {
             // The month whose report is due next: the previous one until its due date passes.
-            let today = (state.config.clock)().date_naive();
+            let today = state.config.today();
             Ok(Month::containing(today)
                 .prev()
                 .unwrap_or(Month::containing(today)))
@@ -395,7 +395,7 @@ struct PackPage {
 fn quarter_of(state: &AppState, q: &AgencyQuery) -> Result<Quarter, AppError> {
     match q.period.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => Quarter::parse(p).map_err(|_| AppError::BadRequest("plan.bad_period")),
-        None => Ok(reports::pack_quarter((state.config.clock)().date_naive())),
+        None => Ok(reports::pack_quarter(state.config.today())),
     }
 }
 
@@ -408,7 +408,7 @@ pub async fn pack(
     user.require(Permission::ViewRegistry)?;
     let agency = chosen(&state, &user, q.agency.as_deref()).await?;
     let quarter = quarter_of(&state, &q)?;
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let due = Duty::QuarterForms(quarter).due_date(&state.config.rules);
     let rows = inspections::results_detail(
         &state.db,
@@ -443,7 +443,9 @@ pub async fn pack(
                 let s = sent.iter().find(|s| s.agency_id == a.id);
                 Arrival {
                     name: a.name(lang.code()).to_string(),
-                    late: s.map_or(today > due, |s| s.submitted_at.date_naive() > due),
+                    late: s.map_or(today > due, |s| {
+                        state.config.rules.day_of(s.submitted_at) > due
+                    }),
                     submitted: s.map(describe),
                 }
             })
@@ -568,7 +570,7 @@ pub async fn supervision(
     user: CurrentUser,
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewRegistry)?;
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let all = jurisdictions(&state, &user).await?;
     let mut rows = Vec::new();
     for a in all

@@ -43,7 +43,7 @@ async fn select(
     q: &ResultsQuery,
 ) -> Result<Selection, AppError> {
     user.require(Permission::ViewRegistry)?;
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let period = q
         .period
         .clone()

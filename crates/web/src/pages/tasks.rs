@@ -38,7 +38,7 @@ pub async fn mine(
     Extension(lang): Extension<Lang>,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     let certificate = tasks::officer_of_account(&state.db, user.account.id).await?;
     let rows = match &certificate {
         Some(c) => tasks::for_officer(&state.db, c)
@@ -158,7 +158,7 @@ pub async fn reassign(
 ) -> Result<Response, AppError> {
     user.check_csrf(&f.csrf)?;
     user.require(Permission::RunDraws)?;
-    let today = (state.config.clock)().date_naive();
+    let today = state.config.today();
     match tasks::reassign(
         &state.db,
         &user.account.username,

@@ -206,6 +206,24 @@ async fn no_plan_is_made_for_a_period_that_is_over() {
 }
 
 #[tokio::test]
+async fn the_day_a_period_ends_is_the_agencies_day_not_the_servers() {
+    // 07:30 on 1 April in Urumqi (Beijing time), still 31 March on a server that runs on UTC.
+    fn early_on_the_first_of_april() -> chrono::DateTime<chrono::Utc> {
+        "2026-03-31T23:30:00Z".parse().unwrap()
+    }
+    let app = TestApp::spawn_at(sqlite().await, early_on_the_first_of_april).await;
+    demo::load(&app.db, &Default::default(), &|_| {})
+        .await
+        .unwrap();
+    let c = TestApp::client();
+    app.login(&c, "tianshan", DEMO_PASSWORD).await;
+    let r = new_plan(&app, &c, "key", "2026Q1").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("2026-03-31"));
+    assert_eq!(new_plan(&app, &c, "key", "2026Q2").await.status(), 303);
+}
+
+#[tokio::test]
 async fn an_officer_sees_the_tasks_dealt_to_them_soonest_first_with_a_map_link() {
     for db in all_backends().await {
         let app = demo_app(db).await;
