@@ -365,6 +365,8 @@ struct EvidenceView {
 #[template(path = "inspection.html")]
 struct InspectionPage {
     ctx: PageCtx,
+    /// The replacements on the team since the form was last saved, as a notice.
+    team_changed: Option<String>,
     task_id: i64,
     inspection_id: Option<i64>,
     version: i64,
@@ -449,9 +451,40 @@ async fn form_page(
             .collect(),
         None => Vec::new(),
     };
+    // A form saved before the team changed still names the officer replaced: say so, and let
+    // the team correct it (the visit may have been made before the change).
+    let team_changed = match current.as_ref().filter(|_| editable) {
+        Some(saved) => {
+            let changes: Vec<_> = tasks::reassignments(&state.db, task_id)
+                .await?
+                .into_iter()
+                .filter(|r| r.reassigned_at > saved.updated_at)
+                .collect();
+            let certificates: Vec<String> = changes
+                .iter()
+                .flat_map(|r| [r.officer_out.clone(), r.officer_in.clone()])
+                .collect();
+            let names = tasks::officer_names(&state.db, &certificates).await?;
+            let name = |c: &str| {
+                names
+                    .iter()
+                    .find(|(n, _)| n == c)
+                    .map_or(c.to_string(), |(_, name)| format!("{name} {c}"))
+            };
+            let t = Tr::new(lang);
+            (!changes.is_empty()).then(|| {
+                let lines = changes
+                    .iter()
+                    .map(|r| format!("{} → {}", name(&r.officer_out), name(&r.officer_in)));
+                t.fmt("insp.team_changed", &[("changes", &t.list(lines))])
+            })
+        }
+        None => None,
+    };
     let refused = !problems.is_empty();
     super::render_refused(
         &InspectionPage {
+            team_changed,
             ctx: PageCtx::new(lang, Some(user), &format!("/tasks/{task_id}/inspection")),
             task_id,
             inspection_id: current.as_ref().map(|i| i.id),

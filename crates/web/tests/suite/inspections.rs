@@ -339,6 +339,61 @@ async fn a_form_with_more_non_compliant_items_than_blank_finding_rows_can_be_sub
 }
 
 #[tokio::test]
+async fn a_draft_saved_before_the_team_changed_says_who_was_replaced() {
+    let app = TestApp::spawn(sqlite().await).await;
+    let (task_id, _) = demo_task_of_officer(&app).await;
+    let officer = TestApp::client();
+    app.login(&officer, "officer", DEMO_PASSWORD).await;
+    let fields = complete_form(&app, task_id, false).await;
+    let saved = post_form(&app, &officer, task_id, "save", "d1", &fields).await;
+    assert_eq!(saved.status(), 303);
+    let page = |client: reqwest::Client| {
+        let url = format!("/tasks/{task_id}/inspection");
+        let app = &app;
+        async move { app.get_text(&client, &url).await.1 }
+    };
+    assert!(!page(officer.clone()).await.contains("id=\"team-changed\""));
+
+    // The branch replaces the officer's teammate after the draft was saved.
+    let task = spotcheck_store::tasks::get(&app.db, "", task_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let team: Vec<String> = serde_json::from_str(&task.officers).unwrap();
+    let moved = spotcheck_store::tasks::reassign(
+        &app.db,
+        "tianshan",
+        "650100/650102/",
+        task_id,
+        &team[1],
+        "病休",
+        "2026-04-02".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let form = page(officer.clone()).await;
+    let notice = form
+        .split("id=\"team-changed\">")
+        .nth(1)
+        .expect("a notice of the change")
+        .split("</p>")
+        .next()
+        .unwrap();
+    assert!(
+        notice.contains(&format!("{} → ", team[1])) && notice.contains(&moved.officer_in),
+        "{notice}"
+    );
+    // Saved again (as the team checks it), the notice has served.
+    let mut checked: Vec<(String, String)> =
+        fields.into_iter().filter(|(k, _)| k != "summary").collect();
+    checked.push(("summary".into(), "检查组已核对".into()));
+    let again = post_form(&app, &officer, task_id, "save", "d2", &checked).await;
+    assert_eq!(again.status(), 303);
+    assert!(!page(officer.clone()).await.contains("id=\"team-changed\""));
+}
+
+#[tokio::test]
 async fn evidence_is_kept_with_its_hash_and_a_file_over_the_limit_is_refused() {
     let app = TestApp::spawn(sqlite().await).await;
     let (task_id, _) = demo_task_of_officer(&app).await;
