@@ -64,7 +64,7 @@ pub struct RulesConfig {
 }
 
 /// China Standard Time, the default [`RulesConfig::time_zone`].
-const CHINA_STANDARD_TIME: i32 = 8 * 3600;
+const CHINA_STANDARD_TIME: &str = "+08:00";
 
 impl Default for RulesConfig {
     /// The Urumqi 2020 plan (RULES.md).
@@ -86,7 +86,7 @@ impl Default for RulesConfig {
             monthly_report_due_days: 3,
             quarter_forms_due_days: 3,
             disclosure_due_days: 20,
-            time_zone: "+08:00".to_string(),
+            time_zone: CHINA_STANDARD_TIME.to_string(),
         }
     }
 }
@@ -167,7 +167,7 @@ pub enum RulesConfigError {
         days: u32,
         max: u32,
     },
-    #[error("time_zone: {value:?} is not an offset from UTC such as \"+08:00\"")]
+    #[error("{}: {value:?} is not an offset from UTC such as \"+08:00\"", RulesField::TimeZone.as_str())]
     BadTimeZone { value: String },
 }
 
@@ -282,7 +282,8 @@ impl RulesConfig {
     pub fn offset(&self) -> FixedOffset {
         self.time_zone
             .parse()
-            .unwrap_or_else(|_| FixedOffset::east_opt(CHINA_STANDARD_TIME).expect("a valid offset"))
+            .or_else(|_| CHINA_STANDARD_TIME.parse())
+            .expect("China Standard Time is an offset")
     }
 
     /// The agencies' day at the instant `at`.

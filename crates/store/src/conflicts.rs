@@ -3,7 +3,7 @@
 //! draw frozen meanwhile carries the pair among its conflicts, so the officer is never drawn for
 //! that firm.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::{audit, on_db, on_tx, Db, Result};
@@ -159,14 +159,26 @@ pub async fn pairs_in(db: &Db, scope_path: &str) -> Result<Vec<(String, String)>
 /// it is inspected (R-DRAW-2R).
 pub async fn declared_against(db: &Db, firm_id: i64) -> Result<Vec<String>> {
     Ok(on_db!(db, |p| {
-        sqlx::query_scalar(
-            "SELECT o.certificate_no FROM conflict_declaration c JOIN officer o ON o.id = c.officer_id \
-             WHERE c.firm_id = $1 AND c.withdrawn_at IS NULL ORDER BY o.certificate_no",
-        )
-        .bind(firm_id)
-        .fetch_all(p)
-        .await?
+        sqlx::query_scalar(DECLARED_AGAINST_BEFORE)
+            .bind(firm_id)
+            .bind(no_later_than_any())
+            .fetch_all(p)
+            .await?
     }))
+}
+
+/// The standing declarations against firm `$1` made before `$2`: their officers' certificate
+/// numbers, in order.
+pub(crate) const DECLARED_AGAINST_BEFORE: &str =
+    "SELECT o.certificate_no FROM conflict_declaration c JOIN officer o ON o.id = c.officer_id \
+     WHERE c.firm_id = $1 AND c.withdrawn_at IS NULL AND c.declared_at < $2 ORDER BY o.certificate_no";
+
+/// A time after every declaration: [`DECLARED_AGAINST_BEFORE`] bound to it reads them all.
+pub(crate) fn no_later_than_any() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .expect("a date")
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
 }
 
 /// Ends a declaration (the reason no longer holds). It stays on record; returns false when it

@@ -219,40 +219,29 @@ async fn task_facts(tx: &mut Tx, task_id: i64) -> Result<TaskRecord> {
     .await?))
 }
 
-/// The officers with a standing conflict declared with the firm (see
-/// [`crate::conflicts::declared_against`]) before the day of the visit (all standing ones when
-/// it is not known), read under the task's lock.
-async fn withdrawn_from(
-    tx: &mut Tx,
-    firm_id: i64,
-    visit: Option<NaiveDate>,
-) -> Result<Vec<String>> {
-    let day = visit.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date"));
-    let before: DateTime<Utc> = day.and_time(chrono::NaiveTime::MIN).and_utc();
+/// The officers with a standing conflict declared with the firm before `before` (the start of
+/// the visit's day; see [`crate::conflicts::declared_against`]), read under the task's lock.
+async fn withdrawn_from(tx: &mut Tx, firm_id: i64, before: DateTime<Utc>) -> Result<Vec<String>> {
     Ok(on_tx!(tx, |c| {
-        sqlx::query_scalar(
-        "SELECT o.certificate_no FROM conflict_declaration c JOIN officer o ON o.id = c.officer_id \
-         WHERE c.firm_id = $1 AND c.withdrawn_at IS NULL AND c.declared_at < $2"
-    )
-    .bind(firm_id)
-    .bind(before)
-    .fetch_all(&mut *c)
-    .await?
+        sqlx::query_scalar(crate::conflicts::DECLARED_AGAINST_BEFORE)
+            .bind(firm_id)
+            .bind(before)
+            .fetch_all(&mut *c)
+            .await?
     }))
 }
 
 /// Who may sign the form as a member of the team: the team as it stands, and those replaced
-/// out of it on the visit's day or later (they were there; a form submitted late or corrected
+/// out of it since `visit` (the start of the visit's day, UTC) (they were there; a form submitted late or corrected
 /// names them). The visit's local time and the replacement's time are not comparable within a
 /// day, so a replacement on the day leaves both in.
 async fn team_on(
     tx: &mut Tx,
     task_id: i64,
     mut team: Vec<String>,
-    visit: Option<NaiveDate>,
+    visit: Option<DateTime<Utc>>,
 ) -> Result<Vec<String>> {
-    let Some(visit) = visit else { return Ok(team) };
-    let since = visit.and_time(chrono::NaiveTime::MIN).and_utc();
+    let Some(since) = visit else { return Ok(team) };
     let replaced: Vec<String> = on_tx!(tx, |c| sqlx::query_scalar(
         "SELECT officer_out FROM task_reassignment WHERE task_id = $1 AND reassigned_at >= $2"
     )
@@ -445,7 +434,9 @@ pub async fn submit(
     // The team and the declarations as they stood at the visit: a replacement or a conflict
     // declared after its day (before a late submission, or a correction) does not change who
     // was there.
-    let visit = form.arrived_at.map(|t| t.date());
+    let visit = form
+        .arrived_at
+        .map(|t| t.date().and_time(chrono::NaiveTime::MIN).and_utc());
     let team: Vec<String> = serde_json::from_str(&facts.officers).map_err(invalid)?;
     let team = team_on(&mut tx, task_id, team, visit).await?;
     let period_start = crate::draws::PlanKind::parse(&facts.kind)
@@ -456,7 +447,8 @@ pub async fn submit(
         (Some(a), Some(b)) => a.min(b),
         (a, b) => a.or(b).unwrap_or(NaiveDate::MIN),
     };
-    let withdrawn = withdrawn_from(&mut tx, task.firm_id, visit).await?;
+    let before = visit.unwrap_or_else(crate::conflicts::no_later_than_any);
+    let withdrawn = withdrawn_from(&mut tx, task.firm_id, before).await?;
     let task_facts = TaskFacts {
         team: &team,
         withdrawn: &withdrawn,

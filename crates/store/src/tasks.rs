@@ -252,12 +252,11 @@ pub async fn reassign(
         Some(json) => serde_json::from_str(json).map_err(|e| StoreError::Invalid(e.to_string()))?,
         None => Vec::new(),
     };
-    let replaced: Vec<String> = on_db!(db, |p| {
-        sqlx::query_scalar("SELECT officer_out FROM task_reassignment WHERE task_id = $1")
-            .bind(task.id)
-            .fetch_all(p)
-            .await?
-    });
+    let replaced: Vec<String> = reassignments(db, task.id)
+        .await?
+        .into_iter()
+        .map(|r| r.officer_out)
+        .collect();
     let eligible: Vec<String> = eligible
         .into_iter()
         .filter(|o| !team.contains(o) && !previous.contains(o))

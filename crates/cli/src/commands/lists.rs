@@ -63,41 +63,41 @@ pub async fn import(
     };
     // The file is read and every row checked before the first is written: a spinner that turns
     // meanwhile, then the rows as they are written.
-    let (template, message) = match (lang, dry_run) {
-        (Lang::Zh, true) => ("{spinner} {msg} {pos} 行 {per_sec}", "检查"),
-        (Lang::Zh, false) => ("{spinner} {msg} {pos} 行 {per_sec}", "导入"),
-        (Lang::En, true) => ("{spinner} {msg} {pos} rows {per_sec}", "checking"),
-        (Lang::En, false) => ("{spinner} {msg} {pos} rows {per_sec}", "importing"),
-    };
-    let progress = super::archive::spinner(template);
-    progress.set_message(message);
+    let progress = super::archive::spinner(match lang {
+        Lang::Zh => "{spinner} {msg} {pos} 行 {per_sec}",
+        Lang::En => "{spinner} {msg} {pos} rows {per_sec}",
+    });
+    progress.set_message(match (lang, dry_run) {
+        (Lang::Zh, true) => "检查",
+        (Lang::Zh, false) => "导入",
+        (Lang::En, true) => "checking",
+        (Lang::En, false) => "importing",
+    });
     let outcome = import::run(db, "cli", &input, !dry_run, &|n| progress.inc(n)).await?;
     progress.finish_and_clear();
     match outcome {
         Ok(s) => {
-            let counts = (s.rows, s.new, s.changed, s.unchanged);
-            let line = match (lang, dry_run) {
-                (Lang::Zh, dry_run) => {
+            match lang {
+                Lang::Zh => {
                     let verb = if dry_run { "将导入" } else { "已导入" };
-                    format!(
+                    println!(
                         "{verb} {} 行{}（{}）：新增 {}，变更 {}，未变 {}",
-                        counts.0,
+                        s.rows,
                         kind.name_zh(),
                         agency.code,
-                        counts.1,
-                        counts.2,
-                        counts.3
-                    )
+                        s.new,
+                        s.changed,
+                        s.unchanged
+                    );
                 }
-                (Lang::En, dry_run) => {
+                Lang::En => {
                     let verb = if dry_run { "would import" } else { "imported" };
-                    format!(
+                    println!(
                         "{verb} {} rows of {kind} for {}: {} new, {} changed, {} unchanged",
-                        counts.0, agency.code, counts.1, counts.2, counts.3
-                    )
+                        s.rows, agency.code, s.new, s.changed, s.unchanged
+                    );
                 }
-            };
-            println!("{line}");
+            }
             for c in &s.ignored_columns {
                 match lang {
                     Lang::Zh => println!("已忽略的列：{c}"),
