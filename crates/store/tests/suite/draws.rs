@@ -2,30 +2,35 @@
 //! dispatch, and a record anyone can verify.
 
 use spotcheck_core::rules::RulesConfig;
-use spotcheck_store::draws::{self, PlanKind, PlanParams, Refusal};
+use spotcheck_store::agency::Agency;
+use spotcheck_store::draws::{self, Plan, PlanKind, PlanParams, Refusal};
 use spotcheck_store::testing::{self, all_backends};
-use spotcheck_store::{agency, audit, on_db, tasks};
+use spotcheck_store::{agency, audit, on_db, tasks, Db};
 
 const DICE: &str = "dice:38172645091827364510";
+
+/// The key plan of `agency` for `period` on the rules' defaults, created by `actor`.
+async fn key_plan(db: &Db, actor: &str, agency: &Agency, period: &str) -> Plan {
+    draws::create_plan(
+        db,
+        actor,
+        agency,
+        PlanKind::Key,
+        period,
+        &RulesConfig::default(),
+        &PlanParams::default(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+}
 
 #[tokio::test]
 async fn a_key_draw_goes_from_freeze_to_dispatch_and_its_record_verifies() {
     for t in all_backends().await {
         testing::with_demo(&t.db).await;
         let tianshan = agency::by_code(&t.db, "650102").await.unwrap().unwrap();
-        let rules = RulesConfig::default();
-        let plan = draws::create_plan(
-            &t.db,
-            "tianshan",
-            &tianshan,
-            PlanKind::Key,
-            "2026Q2",
-            &rules,
-            &PlanParams::default(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let plan = key_plan(&t.db, "tianshan", &tianshan, "2026Q2").await;
         assert_eq!(
             plan.due_on.to_string(),
             "2026-03-25",
@@ -196,24 +201,12 @@ async fn the_next_quarters_key_draw_marks_units_drawn_this_year_and_withdraws_th
     for t in all_backends().await {
         testing::with_demo(&t.db).await;
         let midong = agency::by_code(&t.db, "650109").await.unwrap().unwrap();
-        let rules = RulesConfig::default();
         let today = "2026-03-20".parse().unwrap();
         let first = testing::drawn(&t.db, &midong, PlanKind::Key, "2026Q2", today, DICE).await;
         let drawn: spotcheck_draw::DrawOutput =
             serde_json::from_str(first.output.as_deref().unwrap()).unwrap();
 
-        let q3 = draws::create_plan(
-            &t.db,
-            "m",
-            &midong,
-            PlanKind::Key,
-            "2026Q3",
-            &rules,
-            &PlanParams::default(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let q3 = key_plan(&t.db, "m", &midong, "2026Q3").await;
         let frozen = draws::freeze(&t.db, "m", &q3, &midong, today)
             .await
             .unwrap()
@@ -273,18 +266,7 @@ async fn a_firm_every_officer_but_one_withdraws_from_is_named_at_the_freeze() {
                 .unwrap()
                 .unwrap();
         }
-        let plan = draws::create_plan(
-            &t.db,
-            "tianshan",
-            &tianshan,
-            PlanKind::Key,
-            "2026Q2",
-            &RulesConfig::default(),
-            &PlanParams::default(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let plan = key_plan(&t.db, "tianshan", &tianshan, "2026Q2").await;
         // Refused before any randomness, naming the firm: the draw would stop at it later.
         let refused = draws::freeze(&t.db, "tianshan", &plan, &tianshan, today)
             .await
@@ -318,25 +300,13 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
     for t in all_backends().await {
         testing::with_demo(&t.db).await;
         let tianshan = agency::by_code(&t.db, "650102").await.unwrap().unwrap();
-        let rules = RulesConfig::default();
         let today = "2026-03-20".parse().unwrap();
         // Approvers type the demo accounts' password.
         let by_password = draws::Approval::Password {
             password: spotcheck_store::demo::DEMO_PASSWORD,
             lockout: Default::default(),
         };
-        let plan = draws::create_plan(
-            &t.db,
-            "tianshan",
-            &tianshan,
-            PlanKind::Key,
-            "2026Q2",
-            &rules,
-            &PlanParams::default(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let plan = key_plan(&t.db, "tianshan", &tianshan, "2026Q2").await;
         let wrong_password = draws::Approval::Password {
             password: "not the password",
             lockout: Default::default(),
@@ -449,25 +419,13 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
 async fn the_tasks_go_to_the_frozen_firms_and_a_record_frozen_without_their_ids_looks_them_up() {
     for t in all_backends().await {
         testing::with_demo(&t.db).await;
-        let rules = RulesConfig::default();
         let today = "2026-03-20".parse().unwrap();
         // Two districts' draws: one as frozen now (firm ids kept beside the input), one as a
         // record frozen before they were kept.
         let mut dispatched = Vec::new();
         for (code, forget_ids) in [("650102", false), ("650109", true)] {
             let district = agency::by_code(&t.db, code).await.unwrap().unwrap();
-            let plan = draws::create_plan(
-                &t.db,
-                "test",
-                &district,
-                PlanKind::Key,
-                "2026Q1",
-                &rules,
-                &PlanParams::default(),
-            )
-            .await
-            .unwrap()
-            .unwrap();
+            let plan = key_plan(&t.db, "test", &district, "2026Q1").await;
             let frozen = draws::freeze(&t.db, "test", &plan, &district, today)
                 .await
                 .unwrap()
