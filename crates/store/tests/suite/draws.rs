@@ -415,6 +415,93 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
     }
 }
 
+/// The frozen input and the result are stored deflated (a province's 55 MB of input is sent and
+/// written as about 8 MB), as raw deflate any zlib inflates, and read back as the text they were; a record frozen and drawn before,
+/// with its input and result as text, is read, drawn and verified as before.
+#[tokio::test]
+async fn draw_records_are_stored_deflated_and_those_stored_as_text_still_draw() {
+    for t in all_backends().await {
+        testing::with_demo(&t.db).await;
+        let today = "2026-03-20".parse().unwrap();
+        for (code, as_text) in [("650102", false), ("650109", true)] {
+            let district = agency::by_code(&t.db, code).await.unwrap().unwrap();
+            let plan = key_plan(&t.db, "test", &district, "2026Q1").await;
+            let frozen = draws::freeze(&t.db, "test", &plan, &district, today)
+                .await
+                .unwrap()
+                .unwrap();
+            let (text, deflated): (String, Option<Vec<u8>>) = on_db!(&t.db, |p| sqlx::query_as(
+                "SELECT input, input_deflated FROM draw_input WHERE draw_id = $1"
+            )
+            .bind(frozen.id)
+            .fetch_one(p)
+            .await
+            .unwrap());
+            assert_eq!(text, "", "{:?}: the text is not stored twice", t.db.backend());
+            assert_eq!(inflated(&deflated.expect("stored deflated")), frozen.input);
+            if as_text {
+                on_db!(&t.db, |p| sqlx::query(
+                    "UPDATE draw_input SET input = $1, input_deflated = NULL WHERE draw_id = $2"
+                )
+                .bind(&frozen.input)
+                .bind(frozen.id)
+                .execute(p)
+                .await
+                .unwrap()
+                .rows_affected());
+            }
+            let read = draws::draw_by_id(&t.db, frozen.id).await.unwrap().unwrap();
+            assert_eq!(read, frozen, "{:?} {code}: read back as frozen", t.db.backend());
+            draws::seed(&t.db, "test", &plan, DICE, &["王芳".into()])
+                .await
+                .unwrap()
+                .unwrap();
+            let done = draws::execute(&t.db, "test", &plan).await.unwrap().unwrap();
+            assert_eq!(done.input, frozen.input);
+            let output = done.output.clone().unwrap();
+            let (text, deflated): (String, Option<Vec<u8>>) = on_db!(&t.db, |p| sqlx::query_as(
+                "SELECT output, output_deflated FROM draw_record WHERE id = $1"
+            )
+            .bind(done.id)
+            .fetch_one(p)
+            .await
+            .unwrap());
+            assert_eq!(text, "", "{:?}: the result's text is not stored", t.db.backend());
+            assert_eq!(inflated(&deflated.expect("stored deflated")), output);
+            if as_text {
+                on_db!(&t.db, |p| sqlx::query(
+                    "UPDATE draw_record SET output = $1, output_deflated = NULL WHERE id = $2"
+                )
+                .bind(&output)
+                .bind(done.id)
+                .execute(p)
+                .await
+                .unwrap()
+                .rows_affected());
+            }
+            let latest = draws::latest_draw(&t.db, plan.id).await.unwrap().unwrap();
+            assert_eq!(latest, done, "{:?} {code}: the drawn record", t.db.backend());
+            let record = draws::export(&latest).unwrap().unwrap();
+            assert_eq!(
+                spotcheck_draw::verify_json(&record.to_string()).unwrap(),
+                spotcheck_draw::Verification::Agrees,
+                "{:?} {code}",
+                t.db.backend()
+            );
+        }
+    }
+}
+
+/// Raw deflate (RFC 1951) read back as text, as any zlib reads it (`wbits` -15).
+fn inflated(deflated: &[u8]) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::DeflateDecoder::new(deflated)
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
 #[tokio::test]
 async fn the_tasks_go_to_the_frozen_firms_and_a_record_frozen_without_their_ids_looks_them_up() {
     for t in all_backends().await {

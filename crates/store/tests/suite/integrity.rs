@@ -29,8 +29,10 @@ async fn an_edited_draw_record_is_named_by_the_check() {
         let set_output = |text: String| {
             let id = drawn.id;
             async move {
+                // Written as text in place of the deflated result (as a record drawn before
+                // migration 0015 holds it), which is what is read.
                 on_db!(db, |p| sqlx::query(
-                    "UPDATE draw_record SET output = $1 WHERE id = $2"
+                    "UPDATE draw_record SET output = $1, output_deflated = NULL WHERE id = $2"
                 )
                 .bind(&text)
                 .bind(id)
