@@ -1227,13 +1227,13 @@ const TASK_ROWS_PER_STATEMENT: usize = 50_000;
 /// at a random place per task. The ids are the ones frozen with the input (`draw_input.unit_ids`,
 /// in the population's order), taken at the drawn units' `positions` in it; a record frozen
 /// before they were kept has its credit codes looked up, in their own index's order.
-async fn dispatch_order(
+async fn dispatch_order<'a>(
     tx: &mut crate::Tx,
     draw_id: i64,
     input: &DrawInput,
-    selected: &[spotcheck_draw::Assignment],
+    selected: &'a [spotcheck_draw::Assignment],
     positions: &[usize],
-) -> Result<Vec<(i64, String)>> {
+) -> Result<Vec<(i64, &'a [String])>> {
     let frozen: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
         "SELECT unit_ids FROM draw_input WHERE draw_id = $1"
     )
@@ -1275,11 +1275,11 @@ async fn dispatch_order(
                 .collect::<Result<_>>()?
         }
     };
-    let mut tasks = ids
+    let mut tasks: Vec<(i64, &[String])> = ids
         .into_iter()
         .zip(selected)
-        .map(|(id, a)| Ok((id, json(&a.officers)?)))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|(id, a)| (id, a.officers.as_slice()))
+        .collect();
     tasks.sort_unstable_by_key(|(id, _)| *id);
     Ok(tasks)
 }
@@ -1330,95 +1330,103 @@ async fn insert_tasks(
     agency_id: i64,
     due: NaiveDate,
     at: DateTime<Utc>,
-    tasks: &[(i64, String)],
+    tasks: &[(i64, &[String])],
 ) -> Result<()> {
-    const COLUMNS: &str = "draw_id, agency_id, firm_id, officers, due_on, status, created_at";
-    let stored = |inserted: u64, chunk: &[(i64, String)]| {
-        if inserted == chunk.len() as u64 {
-            Ok(())
-        } else {
-            Err(StoreError::Invalid(format!(
+    const COLUMNS: &str = "id, draw_id, agency_id, firm_id, officers, due_on, status, created_at";
+    // The tasks' ids, given here in their order: each officer's list of tasks is grouped from
+    // them (reading the tasks back and grouping them in the database took 0.45 s (SQLite) to
+    // 0.55 s (PostgreSQL) of a province's draw, returning them with the rows 0.2 s).
+    let ids: Vec<i64> = match tx {
+        // The transaction holds SQLite's write lock (`Db::begin`): the ids after the largest.
+        crate::Tx::Sqlite(c) => {
+            let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM task")
+                .fetch_one(&mut **c)
+                .await?;
+            (first..).take(tasks.len()).collect()
+        }
+        // As many ids as tasks from the table's sequence, the way a row without one takes its
+        // id, so that other writers' tasks and these never collide; one array, in order. (The
+        // sequence is looked up once: in the join, a quarter of a million times, 0.5 s.)
+        crate::Tx::Pg(c) => {
+            sqlx::query_scalar(
+                "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('task', 'id')::regclass AS seq) \
+                 SELECT COALESCE(array_agg(nextval(s.seq) ORDER BY g), '{}') FROM s, generate_series(1, $1) AS g",
+            )
+            .bind(tasks.len() as i64)
+            .fetch_one(&mut **c)
+            .await?
+        }
+    };
+    if ids.len() != tasks.len() {
+        return Err(StoreError::Invalid(format!(
+            "draw {}: {} task ids for {} drawn units",
+            record.id,
+            ids.len(),
+            tasks.len()
+        )));
+    }
+    for (chunk, ids) in tasks
+        .chunks(TASK_ROWS_PER_STATEMENT)
+        .zip(ids.chunks(TASK_ROWS_PER_STATEMENT))
+    {
+        let teams = chunk
+            .iter()
+            .map(|(_, team)| json(team))
+            .collect::<Result<Vec<String>>>()?;
+        let inserted = match tx {
+            crate::Tx::Sqlite(c) => {
+                let rows: Vec<(i64, i64, &str)> = ids
+                    .iter()
+                    .zip(chunk)
+                    .zip(&teams)
+                    .map(|((id, (firm, _)), team)| (*id, *firm, team.as_str()))
+                    .collect();
+                sqlx::query(&format!(
+                    "INSERT INTO task ({COLUMNS}) SELECT json_extract(j.value, '$[0]'), $1, $2, \
+                     json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), $3, 'dispatched', $4 \
+                     FROM json_each($5) j ORDER BY j.key"
+                ))
+                .bind(record.id)
+                .bind(agency_id)
+                .bind(due)
+                .bind(at)
+                .bind(json(&rows)?)
+                .execute(&mut **c)
+                .await?
+                .rows_affected()
+            }
+            // Three arrays (sent in binary) rather than one JSON text to take apart row by row.
+            crate::Tx::Pg(c) => {
+                let firms: Vec<i64> = chunk.iter().map(|(firm, _)| *firm).collect();
+                sqlx::query(&format!(
+                    "INSERT INTO task ({COLUMNS}) SELECT u.id, $1, $2, u.firm_id, u.officers, $3, 'dispatched', $4 \
+                     FROM unnest($5::bigint[], $6::bigint[], $7::text[]) WITH ORDINALITY AS u(id, firm_id, officers, n) \
+                     ORDER BY u.n"
+                ))
+                .bind(record.id)
+                .bind(agency_id)
+                .bind(due)
+                .bind(at)
+                .bind(ids)
+                .bind(&firms)
+                .bind(&teams)
+                .execute(&mut **c)
+                .await?
+                .rows_affected()
+            }
+        };
+        if inserted != chunk.len() as u64 {
+            return Err(StoreError::Invalid(format!(
                 "draw {}: {inserted} tasks stored for {} drawn units",
                 record.id,
                 chunk.len()
-            )))
+            )));
         }
-    };
-    // Each officer's tasks, grouped here from the ids the tasks are stored with (reading the
-    // tasks back and grouping them in the database took 0.45 s (SQLite) to 0.55 s (PostgreSQL)
-    // of a province's draw).
-    let mut by_officer: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
-    let mut add = |task_id: i64, team: &str| -> Result<()> {
-        let team: Vec<String> = parse(team)?;
-        for officer in team {
-            by_officer.entry(officer).or_default().push(task_id);
-        }
-        Ok(())
-    };
-    match tx {
-        crate::Tx::Sqlite(c) => {
-            // The transaction holds SQLite's write lock (`Db::begin`): the tasks take the ids
-            // after the largest, given to them here in their order.
-            let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM task")
-                .fetch_one(&mut **c)
-                .await?;
-            let sql = format!(
-                "INSERT INTO task (id, {COLUMNS}) SELECT $5 + j.key, $1, $2, json_extract(j.value, '$[0]'), \
-                 json_extract(j.value, '$[1]'), $3, 'dispatched', $4 FROM json_each($6) j ORDER BY j.key"
-            );
-            let mut first = last + 1;
-            for chunk in tasks.chunks(TASK_ROWS_PER_STATEMENT) {
-                let inserted = sqlx::query(&sql)
-                    .bind(record.id)
-                    .bind(agency_id)
-                    .bind(due)
-                    .bind(at)
-                    .bind(first)
-                    .bind(json(&chunk)?)
-                    .execute(&mut **c)
-                    .await?
-                    .rows_affected();
-                stored(inserted, chunk)?;
-                for (task_id, (_, team)) in (first..).zip(chunk) {
-                    add(task_id, team)?;
-                }
-                first += chunk.len() as i64;
-            }
-        }
-        crate::Tx::Pg(c) => {
-            // Two arrays (sent in binary) rather than one JSON text to take apart row by row.
-            let sql = format!(
-                "INSERT INTO task ({COLUMNS}) SELECT $1, $2, u.firm_id, u.officers, $3, 'dispatched', $4 \
-                 FROM unnest($5::bigint[], $6::text[]) WITH ORDINALITY AS u(firm_id, officers, n) ORDER BY u.n \
-                 RETURNING id, firm_id"
-            );
-            for chunk in tasks.chunks(TASK_ROWS_PER_STATEMENT) {
-                let (firms, teams): (Vec<i64>, Vec<&str>) = chunk
-                    .iter()
-                    .map(|(firm, team)| (*firm, team.as_str()))
-                    .unzip();
-                let ids: Vec<(i64, i64)> = sqlx::query_as(&sql)
-                    .bind(record.id)
-                    .bind(agency_id)
-                    .bind(due)
-                    .bind(at)
-                    .bind(&firms)
-                    .bind(&teams)
-                    .fetch_all(&mut **c)
-                    .await?;
-                stored(ids.len() as u64, chunk)?;
-                for (task_id, firm_id) in ids {
-                    let at = chunk
-                        .binary_search_by_key(&firm_id, |(firm, _)| *firm)
-                        .map_err(|_| {
-                            StoreError::Invalid(format!(
-                                "draw {}: a task stored for firm {firm_id}, not drawn",
-                                record.id
-                            ))
-                        })?;
-                    add(task_id, &chunk[at].1)?;
-                }
-            }
+    }
+    let mut by_officer: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for (id, (_, team)) in ids.iter().zip(tasks) {
+        for officer in team.iter() {
+            by_officer.entry(officer).or_default().push(*id);
         }
     }
     for ids in by_officer.values_mut() {
