@@ -416,8 +416,9 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
 }
 
 /// The frozen input and the result are stored deflated (a province's 55 MB of input is sent and
-/// written as about 8 MB), as raw deflate any zlib inflates, and read back as the text they were; a record frozen and drawn before,
-/// with its input and result as text, is read, drawn and verified as before.
+/// written as about 8 MB), as raw deflate any zlib inflates, and read back as the text they
+/// were; a record frozen and drawn before, with its input and result as text, is read, drawn
+/// and verified as before.
 #[tokio::test]
 async fn draw_records_are_stored_deflated_and_those_stored_as_text_still_draw() {
     for t in all_backends().await {
@@ -430,57 +431,42 @@ async fn draw_records_are_stored_deflated_and_those_stored_as_text_still_draw() 
                 .await
                 .unwrap()
                 .unwrap();
-            let (text, deflated): (String, Option<Vec<u8>>) = on_db!(&t.db, |p| sqlx::query_as(
-                "SELECT input, input_deflated FROM draw_input WHERE draw_id = $1"
-            )
-            .bind(frozen.id)
-            .fetch_one(p)
-            .await
-            .unwrap());
-            assert_eq!(text, "", "{:?}: the text is not stored twice", t.db.backend());
-            assert_eq!(inflated(&deflated.expect("stored deflated")), frozen.input);
-            if as_text {
-                on_db!(&t.db, |p| sqlx::query(
-                    "UPDATE draw_input SET input = $1, input_deflated = NULL WHERE draw_id = $2"
-                )
-                .bind(&frozen.input)
-                .bind(frozen.id)
-                .execute(p)
-                .await
-                .unwrap()
-                .rows_affected());
-            }
+            let input = Stored {
+                table: "draw_input",
+                key: "draw_id",
+                column: "input",
+            };
+            input
+                .check_deflated(&t.db, frozen.id, &frozen.input, as_text)
+                .await;
             let read = draws::draw_by_id(&t.db, frozen.id).await.unwrap().unwrap();
-            assert_eq!(read, frozen, "{:?} {code}: read back as frozen", t.db.backend());
+            assert_eq!(
+                read,
+                frozen,
+                "{:?} {code}: read back as frozen",
+                t.db.backend()
+            );
             draws::seed(&t.db, "test", &plan, DICE, &["王芳".into()])
                 .await
                 .unwrap()
                 .unwrap();
             let done = draws::execute(&t.db, "test", &plan).await.unwrap().unwrap();
             assert_eq!(done.input, frozen.input);
-            let output = done.output.clone().unwrap();
-            let (text, deflated): (String, Option<Vec<u8>>) = on_db!(&t.db, |p| sqlx::query_as(
-                "SELECT output, output_deflated FROM draw_record WHERE id = $1"
-            )
-            .bind(done.id)
-            .fetch_one(p)
-            .await
-            .unwrap());
-            assert_eq!(text, "", "{:?}: the result's text is not stored", t.db.backend());
-            assert_eq!(inflated(&deflated.expect("stored deflated")), output);
-            if as_text {
-                on_db!(&t.db, |p| sqlx::query(
-                    "UPDATE draw_record SET output = $1, output_deflated = NULL WHERE id = $2"
-                )
-                .bind(&output)
-                .bind(done.id)
-                .execute(p)
-                .await
-                .unwrap()
-                .rows_affected());
-            }
+            let output = Stored {
+                table: "draw_record",
+                key: "id",
+                column: "output",
+            };
+            output
+                .check_deflated(&t.db, done.id, done.output.as_deref().unwrap(), as_text)
+                .await;
             let latest = draws::latest_draw(&t.db, plan.id).await.unwrap().unwrap();
-            assert_eq!(latest, done, "{:?} {code}: the drawn record", t.db.backend());
+            assert_eq!(
+                latest,
+                done,
+                "{:?} {code}: the drawn record",
+                t.db.backend()
+            );
             let record = draws::export(&latest).unwrap().unwrap();
             assert_eq!(
                 spotcheck_draw::verify_json(&record.to_string()).unwrap(),
@@ -492,14 +478,51 @@ async fn draw_records_are_stored_deflated_and_those_stored_as_text_still_draw() 
     }
 }
 
-/// Raw deflate (RFC 1951) read back as text, as any zlib reads it (`wbits` -15).
-fn inflated(deflated: &[u8]) -> String {
-    use std::io::Read;
-    let mut text = String::new();
-    flate2::read::DeflateDecoder::new(deflated)
-        .read_to_string(&mut text)
+/// A text column of a draw record and its deflated twin (`{column}_deflated`).
+struct Stored {
+    table: &'static str,
+    key: &'static str,
+    column: &'static str,
+}
+
+impl Stored {
+    /// Asserts that the row's text is stored deflated only, as raw deflate (RFC 1951) that any
+    /// zlib inflates (`wbits` -15); then, if `as_text`, stores it as text the way a record
+    /// made before migration 0015 holds it.
+    async fn check_deflated(&self, db: &Db, id: i64, text: &str, as_text: bool) {
+        let Stored { table, key, column } = self;
+        let select = format!("SELECT {column}, {column}_deflated FROM {table} WHERE {key} = $1");
+        let (stored, deflated): (String, Option<Vec<u8>>) = on_db!(db, |p| sqlx::query_as(&select)
+            .bind(id)
+            .fetch_one(p)
+            .await
+            .unwrap());
+        assert_eq!(
+            stored,
+            "",
+            "{:?}: {column} is not stored as text too",
+            db.backend()
+        );
+        let mut inflated = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::DeflateDecoder::new(&deflated.expect("stored deflated")[..]),
+            &mut inflated,
+        )
         .unwrap();
-    text
+        assert_eq!(inflated, text, "{:?}: {column} as deflated", db.backend());
+        if as_text {
+            let update = format!(
+                "UPDATE {table} SET {column} = $1, {column}_deflated = NULL WHERE {key} = $2"
+            );
+            on_db!(db, |p| sqlx::query(&update)
+                .bind(text)
+                .bind(id)
+                .execute(p)
+                .await
+                .unwrap()
+                .rows_affected());
+        }
+    }
 }
 
 #[tokio::test]
