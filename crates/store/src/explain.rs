@@ -216,6 +216,23 @@ pub async fn analyze(db: &Db) -> Result<()> {
     Ok(())
 }
 
+/// Writes the changed pages out (SQLite: the write-ahead log into the database; PostgreSQL:
+/// `CHECKPOINT`, for a superuser or a member of `pg_checkpoint`), as the databases do on their
+/// own within minutes of a large load.
+pub async fn checkpoint(db: &Db) -> Result<()> {
+    match db {
+        Db::Sqlite(p) => sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(p)
+            .await?
+            .rows_affected(),
+        Db::Pg(p) => sqlx::raw_sql("CHECKPOINT")
+            .execute(p)
+            .await?
+            .rows_affected(),
+    };
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

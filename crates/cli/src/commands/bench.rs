@@ -687,6 +687,12 @@ async fn run_backend(
         // visibility map and the planner's statistics.
         spotcheck_store::explain::analyze(&db).await?;
     }
+    // What a checkpoint does within minutes of such a load (PostgreSQL's checkpoint_timeout,
+    // SQLite's automatic checkpoints): the import's gigabyte of changed pages written out, so
+    // that the draw is not timed against the writing of the import's pages.
+    if let Err(e) = spotcheck_store::explain::checkpoint(&db).await {
+        println!("{backend}: no checkpoint before the draw ({e}); its figures include the import's writes");
+    }
     // The key-unit draw of the whole city for the quarter.
     println!("{backend}: drawing");
     let (record, times) = key_draw(&db, &city, "dice:38172645091827364510").await?;
