@@ -70,11 +70,43 @@ async fn an_edited_draw_record_is_named_by_the_check() {
         assert!(fields.contains(&"audit log".to_string()), "{fields:?}");
 
         // Put back, it agrees again.
-        set_output(output).await;
+        set_output(output.clone()).await;
         assert!(check_draws(db, &|_, _| {})
             .await
             .unwrap()
             .problems
             .is_empty());
+
+        // The deflated result damaged: the check names the draw instead of stopping.
+        let deflated = {
+            use std::io::Write;
+            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
+            e.write_all(output.as_bytes()).unwrap();
+            let mut bytes = e.finish().unwrap();
+            bytes.truncate(bytes.len() / 2);
+            bytes
+        };
+        on_db!(db, |p| sqlx::query(
+            "UPDATE draw_record SET output = '', output_deflated = $1 WHERE id = $2"
+        )
+        .bind(&deflated)
+        .bind(drawn.id)
+        .execute(p)
+        .await
+        .unwrap()
+        .rows_affected());
+        let found = check_draws(db, &|_, _| {}).await.unwrap();
+        assert_eq!(found.checked, 1);
+        assert_eq!(found.problems.len(), 1, "{found:?}");
+        assert_eq!(
+            (found.problems[0].draw_id, found.problems[0].field.as_str()),
+            (drawn.id, "record")
+        );
+        assert!(
+            found.problems[0]
+                .found
+                .contains(&format!("draw {}", drawn.id)),
+            "{found:?}"
+        );
     }
 }
