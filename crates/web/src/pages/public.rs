@@ -14,7 +14,9 @@
 //! jurisdiction): `/disclosures`, each quarter's due date and state, and the form that publishes
 //! a quarter or, with a note, an amendment.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -47,28 +49,63 @@ use crate::AppState;
 type PageKey = (i64, String, Option<i64>, i64, Lang);
 
 /// The public quarter pages as rendered for visitors without an account. A published version
-/// never changes, so its page is rendered once per language and served from memory; each request
-/// still asks the database for the latest version (one indexed row), so a publication on any
-/// server shows at once on every server. Bounded: when full, it starts again empty.
+/// never changes, so its page is rendered once per language and served from memory. Which
+/// version is the latest is asked of the database (one indexed row) at most once a second per
+/// agency and quarter ([`Self::LATEST_FOR`]): a publication shows at once on the server that
+/// made it, and within that second on every other server. Bounded: when full, it starts again
+/// empty.
 #[derive(Clone, Default)]
-pub struct PublicPageCache(
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<PageKey, axum::body::Bytes>>>,
-);
+pub struct PublicPageCache {
+    pages: Arc<Mutex<HashMap<PageKey, axum::body::Bytes>>>,
+    latest: Arc<Mutex<HashMap<(String, Quarter), LatestRead>>>,
+}
+
+/// A quarter's latest version as read from the database: the agency's id, the version, and
+/// when it was read.
+type LatestRead = (i64, i64, Instant);
 
 impl PublicPageCache {
     /// Pages kept at most (each a few hundred kB at most).
     const CAPACITY: usize = 256;
+    /// How long a latest version read from the database is taken as the latest. The database's
+    /// round trip per page held the PostgreSQL server to 0.27–0.29 of nginx's rate for the same
+    /// page (docs/performance.md).
+    const LATEST_FOR: Duration = Duration::from_secs(1);
 
     fn get(&self, key: &PageKey) -> Option<axum::body::Bytes> {
-        self.0.lock().ok()?.get(key).cloned()
+        self.pages.lock().ok()?.get(key).cloned()
     }
 
     fn put(&self, key: PageKey, page: axum::body::Bytes) {
-        if let Ok(mut pages) = self.0.lock() {
+        if let Ok(mut pages) = self.pages.lock() {
             if pages.len() >= Self::CAPACITY {
                 pages.clear();
             }
             pages.insert(key, page);
+        }
+    }
+
+    /// The agency's id and the latest version of its quarter, if read less than
+    /// [`Self::LATEST_FOR`] ago.
+    fn latest(&self, code: &str, quarter: Quarter) -> Option<(i64, i64)> {
+        let latest = self.latest.lock().ok()?;
+        let (id, version, read) = latest.get(&(code.to_string(), quarter))?;
+        (read.elapsed() < Self::LATEST_FOR).then_some((*id, *version))
+    }
+
+    fn remember_latest(&self, code: &str, quarter: Quarter, id: i64, version: i64) {
+        if let Ok(mut latest) = self.latest.lock() {
+            if latest.len() >= Self::CAPACITY {
+                latest.clear();
+            }
+            latest.insert((code.to_string(), quarter), (id, version, Instant::now()));
+        }
+    }
+
+    /// Forgets the latest versions read: a publication on this server shows at once.
+    fn published(&self) {
+        if let Ok(mut latest) = self.latest.lock() {
+            latest.clear();
         }
     }
 }
@@ -405,9 +442,19 @@ async fn quarter(
     // the one it was rendered with.
     let mut cache_key = None;
     if let (Format::Page, None, Ok(q)) = (format, &user, Quarter::parse(quarter_text)) {
-        if let Some((agency_id, Some(latest))) =
-            disclosure::latest_version_by_code(&state.db, &agency_code, q).await?
-        {
+        let known = match state.public_pages.latest(&agency_code, q) {
+            Some(known) => Some(known),
+            None => match disclosure::latest_version_by_code(&state.db, &agency_code, q).await? {
+                Some((agency_id, Some(latest))) => {
+                    state
+                        .public_pages
+                        .remember_latest(&agency_code, q, agency_id, latest);
+                    Some((agency_id, latest))
+                }
+                _ => None,
+            },
+        };
+        if let Some((agency_id, latest)) = known {
             let key = (agency_id, q.to_string(), query.version, latest, lang);
             if let Some(page) = state.public_pages.get(&key) {
                 return Ok(Html(page).into_response());
@@ -948,10 +995,13 @@ async fn publish(
     )
     .await?;
     match outcome {
-        Ok(d) => Ok(super::see_other(format!(
-            "/public/{}/{}",
-            agency.code, d.quarter
-        ))),
+        Ok(d) => {
+            state.public_pages.published();
+            Ok(super::see_other(format!(
+                "/public/{}/{}",
+                agency.code, d.quarter
+            )))
+        }
         Err(refusal) => {
             let message = refusal_message(&Tr::new(lang), &refusal);
             disclosures_page(&state, &user, lang, Some(&agency.code), Some(message)).await

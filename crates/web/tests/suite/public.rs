@@ -315,6 +315,28 @@ async fn an_amendment_is_version_2_and_version_1_stays_reachable() {
     assert_eq!(status, 200);
     let (status, _) = app.get_text(&public, &format!("{QUARTER}?version=3")).await;
     assert_eq!(status, 404);
+
+    // An amendment made by another server (here through the store, as another process would):
+    // this server reads which version is the latest at most once a second, and shows it then.
+    let district = agency::by_code(&app.db, "650102").await.unwrap().unwrap();
+    spotcheck_store::disclosure::publish(
+        &app.db,
+        "tianshan",
+        &district,
+        "2026Q2".parse().unwrap(),
+        Some("另一台服务器上的修订"),
+        &Default::default(),
+        "2026-11-01".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, third) = app.get_text(&public, QUARTER).await;
+    assert!(
+        third.contains("第 3 版") && third.contains("另一台服务器上的修订"),
+        "{third}"
+    );
 }
 
 #[tokio::test]
