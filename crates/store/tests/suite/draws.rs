@@ -3,7 +3,7 @@
 
 use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::agency::Agency;
-use spotcheck_store::draws::{self, Plan, PlanKind, PlanParams, Refusal};
+use spotcheck_store::draws::{self, DrawRecord, Plan, PlanKind, PlanParams, Refusal};
 use spotcheck_store::testing::{self, all_backends};
 use spotcheck_store::{agency, audit, on_db, tasks, Db};
 
@@ -23,6 +23,17 @@ async fn key_plan(db: &Db, actor: &str, agency: &Agency, period: &str) -> Plan {
     .await
     .unwrap()
     .unwrap()
+}
+
+/// The district's key plan of 2026Q1, frozen on 20 March 2026 by "test".
+async fn frozen_2026q1(db: &Db, code: &str) -> (Plan, DrawRecord) {
+    let district = agency::by_code(db, code).await.unwrap().unwrap();
+    let plan = key_plan(db, "test", &district, "2026Q1").await;
+    let frozen = draws::freeze(db, "test", &plan, &district, "2026-03-20".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    (plan, frozen)
 }
 
 #[tokio::test]
@@ -423,14 +434,8 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
 async fn draw_records_are_stored_deflated_and_those_stored_as_text_still_draw() {
     for t in all_backends().await {
         testing::with_demo(&t.db).await;
-        let today = "2026-03-20".parse().unwrap();
         for (code, as_text) in [("650102", false), ("650109", true)] {
-            let district = agency::by_code(&t.db, code).await.unwrap().unwrap();
-            let plan = key_plan(&t.db, "test", &district, "2026Q1").await;
-            let frozen = draws::freeze(&t.db, "test", &plan, &district, today)
-                .await
-                .unwrap()
-                .unwrap();
+            let (plan, frozen) = frozen_2026q1(&t.db, code).await;
             let input = Stored {
                 table: "draw_input",
                 key: "draw_id",
@@ -529,17 +534,11 @@ impl Stored {
 async fn the_tasks_go_to_the_frozen_firms_and_a_record_frozen_without_their_ids_looks_them_up() {
     for t in all_backends().await {
         testing::with_demo(&t.db).await;
-        let today = "2026-03-20".parse().unwrap();
         // Two districts' draws: one as frozen now (firm ids kept beside the input), one as a
         // record frozen before they were kept.
         let mut dispatched = Vec::new();
         for (code, forget_ids) in [("650102", false), ("650109", true)] {
-            let district = agency::by_code(&t.db, code).await.unwrap().unwrap();
-            let plan = key_plan(&t.db, "test", &district, "2026Q1").await;
-            let frozen = draws::freeze(&t.db, "test", &plan, &district, today)
-                .await
-                .unwrap()
-                .unwrap();
+            let (plan, frozen) = frozen_2026q1(&t.db, code).await;
             if forget_ids {
                 on_db!(&t.db, |p| sqlx::query(
                     "UPDATE draw_input SET unit_ids = NULL WHERE draw_id = $1"
