@@ -60,6 +60,17 @@ pub struct PublicPageCache {
     latest: Arc<Mutex<HashMap<(String, Quarter), LatestRead>>>,
 }
 
+/// Inserts into a map of at most [`PublicPageCache::CAPACITY`] entries: when full, it starts
+/// again empty.
+fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, value: V) {
+    if let Ok(mut map) = map.lock() {
+        if map.len() >= PublicPageCache::CAPACITY {
+            map.clear();
+        }
+        map.insert(key, value);
+    }
+}
+
 /// A quarter's latest version as read from the database: the agency's id, the version, and
 /// when it was read.
 type LatestRead = (i64, i64, Instant);
@@ -77,29 +88,32 @@ impl PublicPageCache {
     }
 
     fn put(&self, key: PageKey, page: axum::body::Bytes) {
-        if let Ok(mut pages) = self.pages.lock() {
-            if pages.len() >= Self::CAPACITY {
-                pages.clear();
-            }
-            pages.insert(key, page);
-        }
+        insert_bounded(&self.pages, key, page);
     }
 
-    /// The agency's id and the latest version of its quarter, if read less than
-    /// [`Self::LATEST_FOR`] ago.
-    fn latest(&self, code: &str, quarter: Quarter) -> Option<(i64, i64)> {
-        let latest = self.latest.lock().ok()?;
-        let (id, version, read) = latest.get(&(code.to_string(), quarter))?;
-        (read.elapsed() < Self::LATEST_FOR).then_some((*id, *version))
-    }
-
-    fn remember_latest(&self, code: &str, quarter: Quarter, id: i64, version: i64) {
-        if let Ok(mut latest) = self.latest.lock() {
-            if latest.len() >= Self::CAPACITY {
-                latest.clear();
+    /// The agency's id and the latest published version of its quarter: as read less than
+    /// [`Self::LATEST_FOR`] ago, or read now. `None` when nothing is published (not kept: the
+    /// first publication shows at once).
+    async fn latest(
+        &self,
+        db: &spotcheck_store::Db,
+        code: &str,
+        quarter: Quarter,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        let key = (code.to_string(), quarter);
+        let read = self.latest.lock().ok().and_then(|l| l.get(&key).copied());
+        if let Some((id, version, at)) = read {
+            if at.elapsed() < Self::LATEST_FOR {
+                return Ok(Some((id, version)));
             }
-            latest.insert((code.to_string(), quarter), (id, version, Instant::now()));
         }
+        let Some((id, Some(version))) =
+            disclosure::latest_version_by_code(db, code, quarter).await?
+        else {
+            return Ok(None);
+        };
+        insert_bounded(&self.latest, key, (id, version, Instant::now()));
+        Ok(Some((id, version)))
     }
 
     /// Forgets the latest versions read: a publication on this server shows at once.
@@ -442,19 +456,11 @@ async fn quarter(
     // the one it was rendered with.
     let mut cache_key = None;
     if let (Format::Page, None, Ok(q)) = (format, &user, Quarter::parse(quarter_text)) {
-        let known = match state.public_pages.latest(&agency_code, q) {
-            Some(known) => Some(known),
-            None => match disclosure::latest_version_by_code(&state.db, &agency_code, q).await? {
-                Some((agency_id, Some(latest))) => {
-                    state
-                        .public_pages
-                        .remember_latest(&agency_code, q, agency_id, latest);
-                    Some((agency_id, latest))
-                }
-                _ => None,
-            },
-        };
-        if let Some((agency_id, latest)) = known {
+        if let Some((agency_id, latest)) = state
+            .public_pages
+            .latest(&state.db, &agency_code, q)
+            .await?
+        {
             let key = (agency_id, q.to_string(), query.version, latest, lang);
             if let Some(page) = state.public_pages.get(&key) {
                 return Ok(Html(page).into_response());
