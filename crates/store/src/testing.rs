@@ -172,6 +172,28 @@ pub async fn with_demo(db: &Db) {
         .expect("demo data");
 }
 
+/// `agency`'s plan of `kind` for `period` on the rules' defaults, created by `actor`.
+pub async fn plan(
+    db: &Db,
+    actor: &str,
+    agency: &crate::agency::Agency,
+    kind: crate::draws::PlanKind,
+    period: &str,
+) -> crate::draws::Plan {
+    crate::draws::create_plan(
+        db,
+        actor,
+        agency,
+        kind,
+        period,
+        &spotcheck_core::rules::RulesConfig::default(),
+        &Default::default(),
+    )
+    .await
+    .expect("storage")
+    .expect("a plan within the rules")
+}
+
 /// Creates `agency`'s plan of `kind` for `period` with the rules' defaults, freezes it on
 /// `today`, enters `dice` before one witness and draws: the executed record.
 pub async fn drawn(
@@ -183,19 +205,7 @@ pub async fn drawn(
     dice: &str,
 ) -> crate::draws::DrawRecord {
     use crate::draws;
-    let rules = spotcheck_core::rules::RulesConfig::default();
-    let plan = draws::create_plan(
-        db,
-        "test",
-        agency,
-        kind,
-        period,
-        &rules,
-        &Default::default(),
-    )
-    .await
-    .expect("storage")
-    .expect("a plan within the rules");
+    let plan = plan(db, "test", agency, kind, period).await;
     draws::freeze(db, "test", &plan, agency, today)
         .await
         .expect("storage")

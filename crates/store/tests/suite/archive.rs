@@ -10,9 +10,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use sha2::{Digest, Sha256};
 use spotcheck_core::inspection::{CheckItem, ItemCheck, Verdict as ItemVerdict};
 use spotcheck_core::period::Year;
-use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::archive::{self, ArchiveSummary, Manifest, Problem, Verdict};
-use spotcheck_store::draws::{self, DrawRecord, PlanKind, PlanParams};
+use spotcheck_store::draws::{self, DrawRecord, PlanKind};
 use spotcheck_store::inspections::{self, EvidenceLimits, NewEvidence};
 use spotcheck_store::testing::{self, all_backends};
 use spotcheck_store::{agency, on_db, tasks, Db};
@@ -56,18 +55,7 @@ fn sha256(bytes: &[u8]) -> String {
 async fn archived(db: &Db) -> Archived {
     testing::with_demo(db).await;
     let midong = agency::by_code(db, MIDONG).await.unwrap().unwrap();
-    let plan = draws::create_plan(
-        db,
-        "midong",
-        &midong,
-        PlanKind::Key,
-        "2026Q2",
-        &RulesConfig::default(),
-        &PlanParams::default(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let plan = testing::plan(db, "midong", &midong, PlanKind::Key, "2026Q2").await;
     let today: NaiveDate = "2026-03-20".parse().unwrap();
     draws::freeze(db, "midong", &plan, &midong, today)
         .await

@@ -5,10 +5,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use spotcheck_core::inspection::{CheckItem, Finding, InspectionForm, ItemCheck, Verdict};
 use spotcheck_core::period::Quarter;
-use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::agency::{self, Agency};
 use spotcheck_store::disclosure::{self, DisclosureConfig, Refusal};
-use spotcheck_store::draws::{self, DrawRecord, PlanKind, PlanParams};
+use spotcheck_store::draws::{self, DrawRecord, PlanKind};
 use spotcheck_store::testing::{self, all_backends};
 use spotcheck_store::{audit, inspections, sha256_hex, tasks, Db};
 
@@ -39,18 +38,7 @@ async fn draw(
     today: &str,
     execute: bool,
 ) -> DrawRecord {
-    let plan = draws::create_plan(
-        db,
-        "admin",
-        agency,
-        kind,
-        period,
-        &RulesConfig::default(),
-        &PlanParams::default(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let plan = testing::plan(db, "admin", agency, kind, period).await;
     draws::freeze(db, "admin", &plan, agency, day(today))
         .await
         .unwrap()

@@ -1,34 +1,16 @@
 //! The fair draw procedure of DRAW.md on every available backend: freeze, randomness, draw,
 //! dispatch, and a record anyone can verify.
 
-use spotcheck_core::rules::RulesConfig;
-use spotcheck_store::agency::Agency;
-use spotcheck_store::draws::{self, DrawRecord, Plan, PlanKind, PlanParams, Refusal};
+use spotcheck_store::draws::{self, DrawRecord, Plan, PlanKind, Refusal};
 use spotcheck_store::testing::{self, all_backends};
 use spotcheck_store::{agency, audit, on_db, tasks, Db};
 
 const DICE: &str = "dice:38172645091827364510";
 
-/// The key plan of `agency` for `period` on the rules' defaults, created by `actor`.
-async fn key_plan(db: &Db, actor: &str, agency: &Agency, period: &str) -> Plan {
-    draws::create_plan(
-        db,
-        actor,
-        agency,
-        PlanKind::Key,
-        period,
-        &RulesConfig::default(),
-        &PlanParams::default(),
-    )
-    .await
-    .unwrap()
-    .unwrap()
-}
-
 /// The district's key plan of 2026Q1, frozen on 20 March 2026 by "test".
 async fn frozen_2026q1(db: &Db, code: &str) -> (Plan, DrawRecord) {
     let district = agency::by_code(db, code).await.unwrap().unwrap();
-    let plan = key_plan(db, "test", &district, "2026Q1").await;
+    let plan = testing::plan(db, "test", &district, PlanKind::Key, "2026Q1").await;
     let frozen = draws::freeze(db, "test", &plan, &district, "2026-03-20".parse().unwrap())
         .await
         .unwrap()
@@ -41,7 +23,7 @@ async fn a_key_draw_goes_from_freeze_to_dispatch_and_its_record_verifies() {
     for t in all_backends().await {
         testing::with_demo(&t.db).await;
         let tianshan = agency::by_code(&t.db, "650102").await.unwrap().unwrap();
-        let plan = key_plan(&t.db, "tianshan", &tianshan, "2026Q2").await;
+        let plan = testing::plan(&t.db, "tianshan", &tianshan, PlanKind::Key, "2026Q2").await;
         assert_eq!(
             plan.due_on.to_string(),
             "2026-03-25",
@@ -217,7 +199,7 @@ async fn the_next_quarters_key_draw_marks_units_drawn_this_year_and_withdraws_th
         let drawn: spotcheck_draw::DrawOutput =
             serde_json::from_str(first.output.as_deref().unwrap()).unwrap();
 
-        let q3 = key_plan(&t.db, "m", &midong, "2026Q3").await;
+        let q3 = testing::plan(&t.db, "m", &midong, PlanKind::Key, "2026Q3").await;
         let frozen = draws::freeze(&t.db, "m", &q3, &midong, today)
             .await
             .unwrap()
@@ -277,7 +259,7 @@ async fn a_firm_every_officer_but_one_withdraws_from_is_named_at_the_freeze() {
                 .unwrap()
                 .unwrap();
         }
-        let plan = key_plan(&t.db, "tianshan", &tianshan, "2026Q2").await;
+        let plan = testing::plan(&t.db, "tianshan", &tianshan, PlanKind::Key, "2026Q2").await;
         // Refused before any randomness, naming the firm: the draw would stop at it later.
         let refused = draws::freeze(&t.db, "tianshan", &plan, &tianshan, today)
             .await
@@ -317,7 +299,7 @@ async fn a_redraw_needs_a_reason_and_another_approver_and_both_draws_stay() {
             password: spotcheck_store::demo::DEMO_PASSWORD,
             lockout: Default::default(),
         };
-        let plan = key_plan(&t.db, "tianshan", &tianshan, "2026Q2").await;
+        let plan = testing::plan(&t.db, "tianshan", &tianshan, PlanKind::Key, "2026Q2").await;
         let wrong_password = draws::Approval::Password {
             password: "not the password",
             lockout: Default::default(),

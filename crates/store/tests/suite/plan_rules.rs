@@ -8,7 +8,7 @@ use spotcheck_core::rules::RulesConfig;
 use spotcheck_draw::{DrawInput, DrawOutput};
 use spotcheck_store::agency::Agency;
 use spotcheck_store::conflicts::{self, ConflictRefusal};
-use spotcheck_store::draws::{self, Plan, PlanKind, PlanParams, Refusal, Standing};
+use spotcheck_store::draws::{self, PlanKind, PlanParams, Refusal, Standing};
 use spotcheck_store::tasks::{self, ReassignRefusal};
 use spotcheck_store::testing::{self, all_backends};
 use spotcheck_store::{agency, audit, Db};
@@ -17,21 +17,6 @@ const DICE: &str = "dice:38172645091827364510";
 
 async fn agency_of(db: &Db, code: &str) -> Agency {
     agency::by_code(db, code).await.unwrap().unwrap()
-}
-
-async fn plan(db: &Db, a: &Agency, kind: PlanKind, period: &str) -> Plan {
-    draws::create_plan(
-        db,
-        "admin",
-        a,
-        kind,
-        period,
-        &RulesConfig::default(),
-        &PlanParams::default(),
-    )
-    .await
-    .unwrap()
-    .unwrap()
 }
 
 /// Draws the plan of `kind` for `period` (frozen on `today`): the frozen input and the output.
@@ -163,7 +148,7 @@ async fn a_period_that_is_over_takes_no_freeze_nor_redraw() {
     for t in all_backends().await {
         testing::with_demo(&t.db).await;
         let midong = agency_of(&t.db, "650109").await;
-        let p = plan(&t.db, &midong, PlanKind::Key, "2026Q1").await;
+        let p = testing::plan(&t.db, "admin", &midong, PlanKind::Key, "2026Q1").await;
         let refused = draws::freeze(&t.db, "admin", &p, &midong, day("2026-04-01"))
             .await
             .unwrap();
@@ -193,7 +178,7 @@ async fn a_freeze_without_enough_certified_officers_is_refused() {
     for t in all_backends().await {
         testing::with_demo(&t.db).await;
         let midong = agency_of(&t.db, "650109").await;
-        let p = plan(&t.db, &midong, PlanKind::Key, "2040Q1").await;
+        let p = testing::plan(&t.db, "admin", &midong, PlanKind::Key, "2040Q1").await;
         // By 2040 every certificate of the demo has expired.
         let refused = draws::freeze(&t.db, "admin", &p, &midong, "2040-01-01".parse().unwrap())
             .await
@@ -215,7 +200,7 @@ async fn a_beacon_round_must_be_published_after_the_freeze() {
     for t in all_backends().await {
         testing::with_demo(&t.db).await;
         let midong = agency_of(&t.db, "650109").await;
-        let p = plan(&t.db, &midong, PlanKind::Key, "2026Q2").await;
+        let p = testing::plan(&t.db, "admin", &midong, PlanKind::Key, "2026Q2").await;
         let frozen = draws::freeze(&t.db, "admin", &p, &midong, "2026-03-20".parse().unwrap())
             .await
             .unwrap()
@@ -266,7 +251,7 @@ async fn a_declared_conflict_keeps_the_officer_away_from_the_firm() {
         let midong = agency_of(&t.db, "650109").await;
         let tianshan = agency_of(&t.db, "650102").await;
         // Learn Midong's officers and key units from a frozen plan of another year.
-        let probe = plan(&t.db, &midong, PlanKind::Key, "2027Q1").await;
+        let probe = testing::plan(&t.db, "admin", &midong, PlanKind::Key, "2027Q1").await;
         let probe = draws::freeze(
             &t.db,
             "admin",

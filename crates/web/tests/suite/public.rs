@@ -6,11 +6,10 @@ use crate::common::{csrf_of, TestApp};
 use chrono::{NaiveDate, NaiveDateTime};
 use spotcheck_core::inspection::{CheckItem, Finding, ItemCheck, Verdict};
 use spotcheck_core::period::Quarter;
-use spotcheck_core::rules::RulesConfig;
 use spotcheck_store::demo::DEMO_PASSWORD;
-use spotcheck_store::draws::{self, DrawRecord, PlanKind, PlanParams};
+use spotcheck_store::draws::{self, DrawRecord, PlanKind};
 use spotcheck_store::tasks::{self, TaskRow};
-use spotcheck_store::testing::{all_backends, sqlite, TestDb};
+use spotcheck_store::testing::{self, all_backends, sqlite, TestDb};
 use spotcheck_store::{agency, inspections, Db};
 
 const TIANSHAN: &str = "650100/650102/";
@@ -80,18 +79,7 @@ async fn tianshan(db: TestDb) -> Tianshan {
     check(&app.db, q2_tasks[1].id, "2026-05-20", Some("无证排污")).await;
 
     let agency = agency::by_code(&app.db, "650102").await.unwrap().unwrap();
-    let q3_plan = draws::create_plan(
-        &app.db,
-        "tianshan",
-        &agency,
-        PlanKind::Key,
-        "2026Q3",
-        &RulesConfig::default(),
-        &PlanParams::default(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let q3_plan = testing::plan(&app.db, "tianshan", &agency, PlanKind::Key, "2026Q3").await;
     let june = "2026-06-20".parse().unwrap();
     draws::freeze(&app.db, "tianshan", &q3_plan, &agency, june)
         .await
